@@ -11,6 +11,8 @@ packages=(
   libeigen3-dev libhdf5-dev libfmt-dev libboost-dev nlohmann-json3-dev zlib1g-dev
   # command line
   libcli11-dev libyaml-cpp-dev
+  # expression strings for observables and cuts (sbi lhe --observable NAME=EXPR)
+  libmuparser-dev
   # tests
   doctest-dev
   # Python module and its tests (Debian's /usr/bin/python3, not a pyenv build)

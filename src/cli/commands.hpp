@@ -11,5 +11,6 @@ namespace sbi::cli {
 void add_info_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_morphing_command(CLI::App& app);
+void add_lhe_command(CLI::App& app);
 
 }  // namespace sbi::cli

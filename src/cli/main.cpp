@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   sbi::cli::add_info_command(app);
   sbi::cli::add_demo_command(app);
   sbi::cli::add_morphing_command(app);
+  sbi::cli::add_lhe_command(app);
 
   try {
     app.parse(argc, argv);
