@@ -55,7 +55,11 @@ struct Events {
   /// source (a file name) for the messages.
   void validate(const Setup& setup, const std::string& where = "events") const;
 
-  bool operator==(const Events&) const = default;
+  bool operator==(const Events& other) const {
+    return same_values(observations, other.observations) && same_values(weights, other.weights) &&
+           same_values(sampling_benchmarks, other.sampling_benchmarks) && same_values(process_ids, other.process_ids) &&
+           process_names == other.process_names;
+  }
 };
 
 }  // namespace sbi

@@ -70,7 +70,12 @@ struct AugmentedSamples {
   /// empty, values are finite, y ∈ {0, 1} and r_xz > 0. InvalidArgument / DataError naming the
   /// field, the sample index and the value.
   void validate() const;
-  bool operator==(const AugmentedSamples&) const = default;
+  bool operator==(const AugmentedSamples& o) const {
+    return kind == o.kind && partition == o.partition && parameter_names == o.parameter_names &&
+           observable_names == o.observable_names && same_values(x, o.x) && same_values(theta0, o.theta0) &&
+           same_values(theta1, o.theta1) && same_values(y, o.y) && same_values(r_xz, o.r_xz) &&
+           same_values(t_xz0, o.t_xz0) && same_values(t_xz1, o.t_xz1) && seed == o.seed && source == o.source;
+  }
 };
 
 /// Writes samples to an HDF5 file (atomically): datasets x, theta0, theta1, y, r_xz, t_xz0, t_xz1

@@ -69,7 +69,10 @@ struct Benchmark {
   /// True for the reference benchmark (at most one).
   bool is_reference = false;
 
-  bool operator==(const Benchmark&) const = default;
+  bool operator==(const Benchmark& other) const {
+    return name == other.name && same_values(values, other.values) && is_nuisance == other.is_nuisance &&
+           is_reference == other.is_reference;
+  }
 };
 
 /// The morphing stored in a file: components (n_c × n_p powers) and the morphing matrix M
@@ -78,7 +81,9 @@ struct StoredMorphing {
   IntRowMatrix components;
   RowMatrix matrix;
 
-  bool operator==(const StoredMorphing&) const = default;
+  bool operator==(const StoredMorphing& other) const {
+    return same_values(components, other.components) && same_values(matrix, other.matrix);
+  }
 };
 
 /// An observable: a name and the definition it was computed from (an expression, or "None" when

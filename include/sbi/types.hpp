@@ -21,4 +21,11 @@ using Vector = Eigen::VectorXd;
 /// Column vector of 64-bit integers (sampling benchmark per event).
 using IntVector = Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1>;
 
+/// Equality of two Eigen arrays that is safe for different shapes (Eigen's operator== requires
+/// equal shapes): same rows, same columns, same values.
+template <typename A, typename B>
+bool same_values(const Eigen::DenseBase<A>& a, const Eigen::DenseBase<B>& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() && (a.size() == 0 || (a.derived().array() == b.derived().array()).all());
+}
+
 }  // namespace sbi

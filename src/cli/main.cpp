@@ -21,6 +21,16 @@ int main(int argc, char** argv) {
   sbi::cli::add_morphing_command(app);
   sbi::cli::add_lhe_command(app);
 
+  // CLI11 reports an unknown first word only as "a subcommand is required": name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* command : app.get_subcommands({})) known = known || command->get_name() == argv[1];
+    if (!known) {
+      std::fprintf(stderr, "sbi: unknown command '%s'\n\n%s", argv[1], app.help().c_str());
+      return 2;
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
