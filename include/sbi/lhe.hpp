@@ -268,6 +268,12 @@ struct SetupFromHeaderOptions {
   /// Range of a detected parameter: [−r, r] with r = max |θ| over the benchmarks times this
   /// factor (r = 1 when every benchmark has 0). Must be > 0. Default 1.
   double range_factor = 1.0;
+  /// Store the morphing the benchmarks determine: components with every power ≤ max_power and
+  /// total ≤ max_power (the quadratic morphing of dimension-six operators for max_power 2), and
+  /// the morphing matrix of the physical benchmarks (square, or minimum-norm when over-complete).
+  /// Left out, without error, when there are fewer benchmarks than components or they are
+  /// degenerate; `sbi morphing optimize` can then make a basis.
+  bool build_morphing = true;
 };
 
 /// The set-up described by a file's reweighting weights: one benchmark per weight whose text

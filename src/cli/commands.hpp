@@ -12,5 +12,7 @@ void add_info_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_morphing_command(CLI::App& app);
 void add_lhe_command(CLI::App& app);
+void add_augment_command(CLI::App& app);
+void add_xsec_command(CLI::App& app);
 
 }  // namespace sbi::cli

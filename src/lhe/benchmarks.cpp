@@ -10,6 +10,7 @@
 #include "lhe_text.hpp"
 #include "sbi/error.hpp"
 #include "sbi/lhe.hpp"
+#include "sbi/morphing.hpp"
 
 namespace sbi::lhe {
 
@@ -222,6 +223,18 @@ Setup setup_from_header(const Header& header, const SetupFromHeaderOptions& opti
   }
   setup.parameters = ParameterSpace(std::move(parameters));
   setup.validate();
+  if (options.build_morphing && !setup.parameters.empty()) {
+    const IntRowMatrix components = morphing_components(setup.parameters, options.max_power);
+    const Index n_physical = setup.n_physical_benchmarks();
+    if (n_physical >= components.rows()) {
+      try {
+        const Morphing morphing(components, setup.benchmark_values().topRows(n_physical));
+        setup.morphing = morphing.to_stored();
+      } catch (const NumericalError&) {
+        // Degenerate benchmarks: no morphing from these points.
+      }
+    }
+  }
   return setup;
 }
 

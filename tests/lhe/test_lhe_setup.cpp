@@ -283,12 +283,14 @@ TEST_CASE("convert: cuts, undefined observables, unmapped weights, k-factors") {
   // A set-up without the cA_2 benchmark: the file's weight cA_2 maps to no benchmark.
   Setup fewer = setup;
   fewer.benchmarks.pop_back();
+  fewer.morphing.reset();  // the stored morphing belongs to the original benchmarks
   CHECK_THROWS_WITH_AS(lhe::convert(fewer, {lhe::LheSample{path}}, options),
                        doctest::Contains("weight id 'cA_2' maps to no benchmark"), FormatError);
   options.ignore_unmapped_weights = true;
   CHECK(lhe::convert(fewer, {lhe::LheSample{path}}, options).events->weights.cols() == 2);
   // A benchmark without a weight.
   Setup more = setup;
+  more.morphing.reset();
   more.benchmarks.push_back({"cA_3", Vector::Constant(1, 3.0), false, false});
   CHECK_THROWS_WITH_AS(lhe::convert(more, {lhe::LheSample{path}}, options), doctest::Contains("convert_small.lhe"),
                        NotFound);
