@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 
 #include "sbi/error.hpp"
 
@@ -74,6 +77,24 @@ void Events::validate(const Setup& setup, const std::string& where) const {
         throw DataError(fmt::format("{}: samples/process_ids[{}] = {}: must be in [0, {})", where, i, process_ids(i), n_proc));
     }
   }
+}
+
+void shuffle(Events& events, std::uint64_t seed) {
+  const Index n = events.size();
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  auto permute_rows = [&](auto& m) {
+    if (m.rows() != n) return;
+    auto shuffled = m;
+    for (Index i = 0; i < n; ++i) shuffled.row(i) = m.row(order[static_cast<std::size_t>(i)]);
+    m.swap(shuffled);
+  };
+  permute_rows(events.observations);
+  permute_rows(events.weights);
+  permute_rows(events.sampling_benchmarks);
+  permute_rows(events.process_ids);
 }
 
 }  // namespace sbi

@@ -3,6 +3,7 @@
 /// Weighted events: observables, per-benchmark weights, the benchmark each event was generated
 /// at, and the process it belongs to (DESIGN.md §3).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,5 +62,10 @@ struct Events {
            process_names == other.process_names;
   }
 };
+
+/// Shuffles the events (all per-event arrays alike) with a seeded Fisher–Yates permutation. The
+/// sampler's partitions are contiguous slices of the file order, so files assembled from several
+/// runs (signal benchmarks, backgrounds) must be shuffled once before sampling.
+void shuffle(Events& events, std::uint64_t seed);
 
 }  // namespace sbi

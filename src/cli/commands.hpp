@@ -14,5 +14,6 @@ void add_morphing_command(CLI::App& app);
 void add_lhe_command(CLI::App& app);
 void add_augment_command(CLI::App& app);
 void add_xsec_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
 
 }  // namespace sbi::cli
