@@ -102,6 +102,41 @@ void set_int_vector(IntVector& target, py::handle object, const std::string& fie
   assign_from(target, array, array.shape(0), 1);
 }
 
+std::mutex& hdf5_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::vector<py::ssize_t> c_strides(const std::vector<py::ssize_t>& shape, py::ssize_t item_size) {
+  std::vector<py::ssize_t> strides(shape.size());
+  py::ssize_t stride = item_size;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= std::max<py::ssize_t>(shape[i], 1);
+  }
+  return strides;
+}
+
+int ndim_of(py::handle object) {
+  if (object.is_none()) return -1;
+  if (py::isinstance<py::array>(object)) return static_cast<int>(py::reinterpret_borrow<py::array>(object).ndim());
+  try {
+    py::array array = py::module_::import("numpy").attr("asarray")(object);
+    return static_cast<int>(array.ndim());
+  } catch (const py::error_already_set&) {
+    return -1;
+  }
+}
+
+std::string path_string(py::handle object, const std::string& field) {
+  if (py::isinstance<py::str>(object)) return object.cast<std::string>();
+  if (py::hasattr(object, "__fspath__")) {
+    py::object p = object.attr("__fspath__")();
+    if (py::isinstance<py::str>(p)) return p.cast<std::string>();
+  }
+  throw InvalidArgument(fmt::format("{} = {}: must be a path (str or os.PathLike)", field, short_repr(object)));
+}
+
 std::string quoted(const std::string& s) { return py::repr(py::str(s)).cast<std::string>(); }
 
 std::string float_repr(double x) { return py::repr(py::float_(x)).cast<std::string>(); }

@@ -14,7 +14,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -33,6 +37,10 @@ void add_errors(py::module_& m);
 void add_setup(py::module_& m);
 void add_events(py::module_& m);
 void add_io(py::module_& m);
+
+/// The one lock around HDF5 calls made with the GIL released (HDF5 built without
+/// --enable-threadsafe must not be entered from two threads; a thread-safe build serialises anyway).
+std::mutex& hdf5_mutex();
 
 /// Converts an array-like of shape (rows, cols) to a float64 matrix. `field` names the argument in
 /// error messages. Throws sbi::InvalidArgument (→ pysbi.InvalidArgument, a ValueError) for a
@@ -84,6 +92,134 @@ void add_copy(Class& cls) {
   using T = typename Class::type;
   cls.def("__copy__", [](const T& self) { return T(self); });
   cls.def("__deepcopy__", [](const T& self, py::dict) { return T(self); }, py::arg("memo"));
+}
+
+// ---- NumPy outputs without copies ----
+
+/// C-order strides (bytes) of an array of this shape.
+std::vector<py::ssize_t> c_strides(const std::vector<py::ssize_t>& shape, py::ssize_t item_size);
+
+/// Moves an Eigen matrix or vector (or a std::vector) to the heap and returns a NumPy array of the
+/// given shape over its memory, owned by a capsule: no copy. The shape's product must equal the
+/// container's size; an empty shape means the container's own shape (rows, cols) / (size,).
+template <typename Container>
+py::array to_numpy(Container&& container, std::vector<py::ssize_t> shape = {}) {
+  using C = std::decay_t<Container>;
+  using Scalar = typename C::value_type;
+  auto* heap = new C(std::forward<Container>(container));
+  py::capsule owner(heap, [](void* p) { delete static_cast<C*>(p); });
+  if (shape.empty()) {
+    if constexpr (requires { heap->rows(); heap->cols(); C::IsVectorAtCompileTime; }) {
+      if constexpr (C::IsVectorAtCompileTime)
+        shape = {static_cast<py::ssize_t>(heap->size())};
+      else
+        shape = {static_cast<py::ssize_t>(heap->rows()), static_cast<py::ssize_t>(heap->cols())};
+    } else {
+      shape = {static_cast<py::ssize_t>(heap->size())};
+    }
+  }
+  return py::array(py::dtype::of<Scalar>(), shape, c_strides(shape, sizeof(Scalar)), heap->data(), owner);
+}
+
+/// A NumPy view of memory owned by the Python object `base` (which keeps it alive).
+template <typename Scalar>
+py::array view_of(Scalar* data, std::vector<py::ssize_t> shape, py::handle base) {
+  return py::array(py::dtype::of<Scalar>(), shape, c_strides(shape, sizeof(Scalar)), data, base);
+}
+
+/// Number of dimensions of an array-like (np.asarray(object).ndim); -1 when it is not one.
+int ndim_of(py::handle object);
+
+/// Converts a path-like (str, bytes-free os.PathLike) to a std::filesystem::path, with a clear
+/// ValueError for anything else.
+std::string path_string(py::handle object, const std::string& field);
+
+// ---- options structs as keyword arguments ----
+
+/// Binds a plain options struct the Acts/Ceres way: fields as read-write attributes (the C++
+/// names), a keyword-only constructor whose defaults are the C++ in-class defaults, __repr__,
+/// to_dict() and, when the struct has one, validate(). Usage:
+///   OptionsBinder<Foo>(m, "Foo", doc).field("a", &Foo::a, "doc").finish();
+template <typename T>
+class OptionsBinder {
+ public:
+  OptionsBinder(py::handle scope, const char* name, const char* doc)
+      : cls_(scope, name, doc), name_(name), fields_(std::make_shared<std::vector<std::string>>()) {}
+
+  template <typename M>
+  OptionsBinder& field(const char* name, M T::*member, const char* doc) {
+    cls_.def_readwrite(name, member, doc);
+    fields_->push_back(name);
+    return *this;
+  }
+  template <typename Getter, typename Setter>
+  OptionsBinder& property(const char* name, Getter&& getter, Setter&& setter, const char* doc) {
+    cls_.def_property(name, std::forward<Getter>(getter), std::forward<Setter>(setter), doc);
+    fields_->push_back(name);
+    return *this;
+  }
+  py::class_<T>& cls() { return cls_; }
+
+  py::class_<T>& finish() {
+    auto fields = fields_;
+    const std::string type_name = name_;
+    cls_.def(py::init([fields, type_name](const py::kwargs& kwargs) {
+               py::object self = py::cast(T{});
+               for (const auto& [key, value] : kwargs) {
+                 const auto name = py::cast<std::string>(key);
+                 if (std::find(fields->begin(), fields->end(), name) == fields->end()) {
+                   std::string valid;
+                   for (const auto& f : *fields) valid += (valid.empty() ? "" : ", ") + f;
+                   throw py::type_error(fmt::format("{}() got an unexpected keyword argument '{}' (valid: {})",
+                                                    type_name, name, valid));
+                 }
+                 py::setattr(self, key, value);
+               }
+               return py::cast<T>(self);
+             }),
+             "Keyword arguments only, named as the C++ fields; omitted fields keep the C++ defaults.");
+    cls_.def("__repr__", [fields, type_name](py::handle self) {
+      std::string out = type_name + "(";
+      for (std::size_t i = 0; i < fields->size(); ++i)
+        out += (i ? ", " : "") + (*fields)[i] + "=" + py::repr(self.attr((*fields)[i].c_str())).template cast<std::string>();
+      return out + ")";
+    });
+    cls_.def(
+        "to_dict",
+        [fields](py::handle self) {
+          py::dict d;
+          for (const auto& f : *fields) d[py::str(f)] = self.attr(f.c_str());
+          return d;
+        },
+        "The fields as a dict (keyword arguments that rebuild this object).");
+    cls_.def("__copy__", [](const T& self) { return T(self); });
+    cls_.def("__deepcopy__", [](const T& self, py::dict) { return T(self); }, py::arg("memo"));
+    if constexpr (requires(const T& t) { t.validate(); })
+      cls_.def("validate", [](const T& self) { self.validate(); },
+               "Raises ValueError (pysbi.InvalidArgument: 'field = value: what it must be') for the first invalid "
+               "field.");
+    return cls_;
+  }
+
+ private:
+  py::class_<T> cls_;
+  std::string name_;
+  std::shared_ptr<std::vector<std::string>> fields_;
+};
+
+/// The options of a call: `options` (an instance of T) or keyword arguments naming T's fields,
+/// not both. TypeError for an unknown keyword or a wrong type.
+template <typename T>
+T options_from(py::handle options, const py::kwargs& kwargs) {
+  if (!options.is_none()) {
+    if (kwargs.size() > 0)
+      throw py::type_error("give either options=... or keyword arguments for the option fields, not both");
+    if (!py::isinstance<T>(options))
+      throw py::type_error(fmt::format("options must be a {}, not {}", py::type::of<T>().attr("__name__").template cast<std::string>(),
+                                       py::repr(py::type::of(options)).template cast<std::string>()));
+    return options.cast<T>();
+  }
+  return py::type::of<T>()(**kwargs).template cast<T>();
 }
 
 /// "name='x'" style helpers for __repr__.

@@ -8,15 +8,10 @@
 
 namespace sbi::python {
 
-namespace {
-
 // File access runs with the GIL released, so Python threads may read and write files at once.
 // HDF5 built without --enable-threadsafe must not be entered from two threads, and a thread-safe
-// build serialises every call on its own global lock anyway: one lock here costs nothing and is
-// safe with either build.
-std::mutex hdf5_mutex;
-
-}  // namespace
+// build serialises every call on its own global lock anyway: one lock (hdf5_mutex(), common.hpp,
+// shared with samples.cpp and sampler.cpp) costs nothing and is safe with either build.
 
 void add_io(py::module_& m) {
   py::class_<MadMinerFile> file(m, "MadMinerFile", R"doc(
@@ -86,7 +81,7 @@ object held there; do not use references to it obtained earlier.
   m.def(
       "read_madminer_file",
       [](const std::filesystem::path& path, bool load_events, bool validate) {
-        const std::lock_guard<std::mutex> lock(hdf5_mutex);
+        const std::lock_guard<std::mutex> lock(hdf5_mutex());
         return read_madminer_file(path, ReadOptions{load_events, validate});
       },
       py::arg("path"), py::arg("load_events") = true, py::arg("validate") = true,
@@ -113,7 +108,7 @@ call at a time).
   m.def(
       "write_madminer_file",
       [](const std::filesystem::path& path, const MadMinerFile& file) {
-        const std::lock_guard<std::mutex> lock(hdf5_mutex);
+        const std::lock_guard<std::mutex> lock(hdf5_mutex());
         write_madminer_file(path, file);
       },
       py::arg("path"), py::arg("file"), py::call_guard<py::gil_scoped_release>(), R"doc(

@@ -20,8 +20,7 @@ class AliasTable {
     double total = 0;
     for (std::size_t i = 0; i < n; ++i) total += weights[static_cast<Index>(i)];
     if (n == 0 || !(total > 0)) return;
-    probability_.assign(n, 0.0);
-    alias_.assign(n, 0);
+    entries_.assign(n, Entry{});
     std::vector<double> scaled(n);
     std::vector<std::uint32_t> small, large;
     small.reserve(n);
@@ -33,8 +32,7 @@ class AliasTable {
     while (!small.empty() && !large.empty()) {
       const auto s = small.back(), l = large.back();
       small.pop_back();
-      probability_[s] = scaled[s];
-      alias_[s] = l;
+      entries_[s] = Entry{scaled[s], l};
       scaled[l] = (scaled[l] + scaled[s]) - 1.0;
       if (scaled[l] < 1.0) {
         large.pop_back();
@@ -42,25 +40,31 @@ class AliasTable {
       }
     }
     // What remains has probability 1 up to rounding.
-    for (auto i : large) probability_[i] = 1.0, alias_[i] = i;
-    for (auto i : small) probability_[i] = 1.0, alias_[i] = i;
+    for (auto i : large) entries_[i] = Entry{1.0, i};
+    for (auto i : small) entries_[i] = Entry{1.0, i};
   }
 
-  bool empty() const { return probability_.empty(); }
-  std::size_t size() const { return probability_.size(); }
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
 
   template <typename Rng>
   std::uint32_t draw(Rng& rng) const {
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    const double u = uniform(rng) * static_cast<double>(probability_.size());
+    const double u = uniform(rng) * static_cast<double>(entries_.size());
     auto column = static_cast<std::uint32_t>(u);
-    if (column >= probability_.size()) column = static_cast<std::uint32_t>(probability_.size() - 1);
-    return (u - column) < probability_[column] ? column : alias_[column];
+    if (column >= entries_.size()) column = static_cast<std::uint32_t>(entries_.size() - 1);
+    // The fractional part of u is a second uniform variate, independent of the column.
+    const Entry& entry = entries_[column];
+    return (u - column) < entry.probability ? column : entry.alias;
   }
 
  private:
-  std::vector<double> probability_;
-  std::vector<std::uint32_t> alias_;
+  // Probability and alias side by side: one cache line per draw.
+  struct Entry {
+    double probability = 1.0;
+    std::uint32_t alias = 0;
+  };
+  std::vector<Entry> entries_;
 };
 
 }  // namespace sbi::detail

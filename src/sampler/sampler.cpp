@@ -400,7 +400,8 @@ struct HalfRequest {
 };
 
 struct HalfOutput {
-  RowMatrix x, theta0, theta1, t0, t1;
+  std::vector<Index> source;  // event (row of Events) behind each sample; x is gathered at the end
+  RowMatrix theta0, theta1, t0, t1;
   Vector r;
   std::vector<ThetaDrawReport> reports;
 };
@@ -422,7 +423,7 @@ static HalfOutput draw_half(Sampler::Impl& impl, const HalfRequest& request, con
   const Index total = offsets.back();
 
   HalfOutput out;
-  out.x.resize(total, events.observations.cols());
+  out.source.resize(static_cast<std::size_t>(total));
   out.theta0.resize(total, n_p);
   const bool two = request.points.size() > 1;
   if (two) out.theta1.resize(total, n_p);
@@ -430,6 +431,8 @@ static HalfOutput draw_half(Sampler::Impl& impl, const HalfRequest& request, con
   if (request.score0) out.t0.resize(total, n_p);
   if (request.score1) out.t1.resize(total, n_p);
   out.reports.resize(static_cast<std::size_t>(n_sets));
+  std::vector<const EventSubset*> subset_of_set(static_cast<std::size_t>(n_sets), nullptr);
+  RowMatrix phi_of_set(n_sets, n_c);
 
   parallel_for(n_sets, thread_count(options.threads), [&](Index s) {
     std::vector<Vector> theta(request.points.size());
@@ -503,40 +506,74 @@ static HalfOutput draw_half(Sampler::Impl& impl, const HalfRequest& request, con
         }
         out.r(row) = r;
       }
-      auto score = [&](std::size_t h) {
+      // t(x,z|θ) = ∇φ(θ)·a_j / w_j(θ) − ∇σ(θ)/σ(θ), written straight into the output row.
+      auto score = [&](std::size_t h, RowMatrix& target) {
         const double w_h = a_j.dot(phi[h].transpose());
-        return RowMatrix((phi_gradient[h] * a_j.transpose() / w_h - sigma_gradient[h] / sigma[h]).transpose());
+        for (Index p = 0; p < n_p; ++p)
+          target(row, p) = phi_gradient[h].row(p).dot(a_j) / w_h - sigma_gradient[h](p) / sigma[h];
       };
-      if (request.score0) out.t0.row(row) = score(0);
-      if (request.score1) out.t1.row(row) = score(1);
-      out.x.row(row) = events.observations.row(subset.rows[static_cast<std::size_t>(j)]);
+      if (request.score0) score(0, out.t0);
+      if (request.score1) score(1, out.t1);
+      out.source[static_cast<std::size_t>(row)] = subset.rows[static_cast<std::size_t>(j)];
       out.theta0.row(row) = theta[0].transpose();
       if (two) out.theta1.row(row) = theta[1].transpose();
       ++k;
     }
     report.acceptance = proposals > 0 ? static_cast<double>(accepted) / static_cast<double>(proposals) : 0.0;
 
-    if (!options.exact_statistics) {
-      report.clipped_fraction = report.n_eff = std::numeric_limits<double>::quiet_NaN();
-      return;
+    subset_of_set[static_cast<std::size_t>(s)] = &subset;
+    phi_of_set.row(s) = phi[hs].transpose();
+  });
+
+  if (!options.exact_statistics) {
+    for (auto& report : out.reports) report.clipped_fraction = report.n_eff = std::numeric_limits<double>::quiet_NaN();
+    return out;
+  }
+  // Exact per-θ statistics need every event's weight at θ: W = A Φᵀ for blocks of θ points that
+  // share an event subset, so A is read once per block rather than once per θ.
+  std::map<const EventSubset*, std::vector<Index>> sets_by_subset;
+  for (Index s = 0; s < n_sets; ++s) sets_by_subset[subset_of_set[static_cast<std::size_t>(s)]].push_back(s);
+  struct Block {
+    const EventSubset* subset;
+    std::vector<Index> sets;
+  };
+  std::vector<Block> blocks;
+  constexpr std::size_t block_size = 64;
+  for (auto& [subset, sets] : sets_by_subset)
+    for (std::size_t first = 0; first < sets.size(); first += block_size)
+      blocks.push_back({subset, std::vector<Index>(sets.begin() + static_cast<std::ptrdiff_t>(first),
+                                                   sets.begin() + static_cast<std::ptrdiff_t>(std::min(first + block_size, sets.size())))});
+  parallel_for(static_cast<Index>(blocks.size()), thread_count(options.threads), [&](Index b) {
+    const Block& block = blocks[static_cast<std::size_t>(b)];
+    const auto m = static_cast<Index>(block.sets.size());
+    RowMatrix phi_block(m, n_c);
+    for (Index k = 0; k < m; ++k) phi_block.row(k) = phi_of_set.row(block.sets[static_cast<std::size_t>(k)]);
+    Vector positive = Vector::Zero(m), negative = Vector::Zero(m), largest = Vector::Zero(m);
+    constexpr Index rows_per_chunk = 8192;
+    RowMatrix w;
+    const RowMatrix& a_all = block.subset->a;
+    for (Index start = 0; start < a_all.rows(); start += rows_per_chunk) {
+      const Index rows = std::min(rows_per_chunk, a_all.rows() - start);
+      w.noalias() = a_all.middleRows(start, rows) * phi_block.transpose();  // rows × m
+      for (Index i = 0; i < rows; ++i)
+        for (Index k = 0; k < m; ++k) {
+          const double value = w(i, k);
+          if (value > 0) {
+            positive(k) += value;
+            largest(k) = std::max(largest(k), value);
+          } else {
+            negative(k) -= value;
+          }
+        }
     }
-    // Exact per-θ statistics need every event of the subset: w = A φ (one GEMV).
-    const Vector w_all = subset.a * phi[hs];
-    double positive = 0, negative = 0, largest = 0;
-    for (Index i = 0; i < w_all.size(); ++i) {
-      if (w_all(i) > 0) {
-        positive += w_all(i);
-        largest = std::max(largest, w_all(i));
-      } else {
-        negative -= w_all(i);
-      }
+    for (Index k = 0; k < m; ++k) {
+      ThetaDrawReport& report = out.reports[static_cast<std::size_t>(block.sets[static_cast<std::size_t>(k)])];
+      report.clipped_fraction = negative(k) / std::max(positive(k) + negative(k), std::numeric_limits<double>::min());
+      report.n_eff = largest(k) > 0 ? positive(k) / largest(k) : 0.0;
     }
-    report.clipped_fraction = negative / std::max(positive + negative, std::numeric_limits<double>::min());
-    report.n_eff = largest > 0 ? positive / largest : 0.0;
   });
   return out;
 }
-
 namespace {
 
 AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const SamplerOptions& options,
@@ -548,7 +585,7 @@ AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const Samp
   samples.observable_names = impl.file.setup.observable_names();
   samples.seed = options.seed;
   Index n = 0;
-  for (const auto& h : halves) n += h.x.rows();
+  for (const auto& h : halves) n += static_cast<Index>(h.source.size());
   const Index n_p = samples.n_parameters();
   auto stack = [&](auto member, Index cols) {
     RowMatrix m(n, cols);
@@ -560,7 +597,9 @@ AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const Samp
     }
     return m;
   };
-  samples.x = stack(&HalfOutput::x, impl.file.events->observations.cols());
+  std::vector<Index> source;
+  source.reserve(static_cast<std::size_t>(n));
+  for (const auto& h : halves) source.insert(source.end(), h.source.begin(), h.source.end());
   samples.theta0 = stack(&HalfOutput::theta0, n_p);
   const bool ratio_kind = kind == SampleKind::Ratio || kind == SampleKind::MoreRatios;
   if (ratio_kind) {
@@ -577,11 +616,19 @@ AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const Samp
   if (kind != SampleKind::Plain && kind != SampleKind::Test) samples.t_xz0 = stack(&HalfOutput::t0, n_p);
   if (kind == SampleKind::MoreRatios) samples.t_xz1 = stack(&HalfOutput::t1, n_p);
 
+  // Final order (shuffled, as MadMiner does). The observables are gathered once, straight into
+  // that order: one random-access pass over the events instead of two.
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
   if (options.shuffle) {
     std::mt19937_64 rng = stream(options.seed, 0xffff, 0);
-    std::vector<Index> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), Index{0});
     std::shuffle(order.begin(), order.end(), rng);
+  }
+  const RowMatrix& observations = impl.file.events->observations;
+  samples.x.resize(n, observations.cols());
+  for (Index f = 0; f < n; ++f)
+    samples.x.row(f) = observations.row(source[static_cast<std::size_t>(order[static_cast<std::size_t>(f)])]);
+  if (options.shuffle) {
     auto permute_rows = [&](RowMatrix& m) {
       if (m.size() == 0) return;
       RowMatrix shuffled(m.rows(), m.cols());
@@ -594,7 +641,6 @@ AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const Samp
       for (Index i = 0; i < n; ++i) shuffled(i) = v(order[static_cast<std::size_t>(i)]);
       v.swap(shuffled);
     };
-    permute_rows(samples.x);
     permute_rows(samples.theta0);
     permute_rows(samples.theta1);
     permute_rows(samples.t_xz0);
