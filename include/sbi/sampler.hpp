@@ -133,6 +133,39 @@ struct SamplingResult {
   std::string brief_report() const;
 };
 
+/// [begin, end) of a partition of n events in file order: train, validation and test are contiguous
+/// slices, the test slice (round(test_split · n) events) at the end and the validation slice
+/// (round(validation_split · n)) before it. Exact slices: no event is dropped at a boundary.
+std::pair<Index, Index> partition_bounds(Index n_events, Partition partition, double test_split = 0.2,
+                                         double validation_split = 0.2);
+
+/// The events of one partition with the per-event factors that make their weighted sums estimate
+/// the cross sections of the whole file — the events and factors the Sampler draws from, public so
+/// that other modules (limits) use the same events with the same weights.
+struct PartitionEvents {
+  /// [begin, end) in file order.
+  Index begin = 0, end = 0;
+  /// Indices into Events, in file order: every event of [begin, end), or (one run) the events
+  /// generated at that physical benchmark plus the background events.
+  std::vector<Index> rows;
+  /// One factor per row: for signal events MadMiner's k-factor n_b / Σ_b' n_b' (when several runs
+  /// are combined; 1 for one run) times the per-run partition correction n_b / n_b,in partition;
+  /// for background events n_background / n_background,in partition. Run sizes n_b are counted
+  /// from the events' sampling benchmarks.
+  Vector factors;
+};
+
+/// The events of `partition` (and, with run ≥ 0, only those generated at physical benchmark
+/// `run` plus the background). Throws InvalidArgument when there are no events, an event was
+/// generated at a nuisance benchmark, or the slice holds none of a run's events (a file ordered by
+/// generation run: shuffle it), with the same messages as the Sampler.
+PartitionEvents partition_events(const Setup& setup, const Events& events, Partition partition, double test_split = 0.2,
+                                 double validation_split = 0.2, int run = -1);
+
+/// The physical benchmark with events closest to θ in Euclidean distance (MadMiner's
+/// sample_only_from_closest_benchmark), or −1 when no physical benchmark has events.
+int closest_generation_run(const Setup& setup, const Events& events, const Vector& theta);
+
 /// Draws samples from the weighted events of a MadMiner file (set-up with a stored morphing).
 /// Built once per file: component weights and alias tables are prepared lazily per event subset
 /// (partition × closest benchmark) and reused across calls.

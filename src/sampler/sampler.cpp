@@ -10,6 +10,7 @@
 #include <tuple>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -178,6 +179,115 @@ void parallel_for(Index n, int threads, F&& body) {
 
 }  // namespace
 
+// ------------------------------------------------------------------------------------------------
+// Partitions (shared with the limits module)
+// ------------------------------------------------------------------------------------------------
+
+std::pair<Index, Index> partition_bounds(Index n_events, Partition partition, double test_split,
+                                         double validation_split) {
+  const auto n_test = static_cast<Index>(std::llround(test_split * static_cast<double>(n_events)));
+  const auto n_validation = static_cast<Index>(std::llround(validation_split * static_cast<double>(n_events)));
+  const Index n_train = n_events - n_test - n_validation;
+  switch (partition) {
+    case Partition::Train: return {0, n_train};
+    case Partition::Validation: return {n_train, n_train + n_validation};
+    case Partition::Test: return {n_train + n_validation, n_events};
+    case Partition::All: return {0, n_events};
+  }
+  return {0, n_events};
+}
+
+namespace {
+
+// Events generated per physical benchmark and background events, counted from the events.
+std::pair<std::vector<std::int64_t>, std::int64_t> generation_run_sizes(const Setup& setup, const Events& events) {
+  const Index n_physical = setup.n_physical_benchmarks();
+  std::vector<std::int64_t> sizes(static_cast<std::size_t>(n_physical), 0);
+  std::int64_t background = 0;
+  for (Index i = 0; i < events.size(); ++i) {
+    const auto b = events.sampling_benchmarks(i);
+    if (b < 0) ++background;
+    else if (b < n_physical) ++sizes[static_cast<std::size_t>(b)];
+    else
+      throw InvalidArgument(fmt::format("event {} was generated at benchmark {} ('{}'), a nuisance benchmark; the sampler "
+                                        "needs events generated at physical benchmarks or background (−1)",
+                                        i, b, setup.benchmarks[static_cast<std::size_t>(b)].name));
+  }
+  return {sizes, background};
+}
+
+}  // namespace
+
+int closest_generation_run(const Setup& setup, const Events& events, const Vector& theta) {
+  const auto [sizes, background] = generation_run_sizes(setup, events);
+  (void)background;
+  int best = -1;
+  double best_distance = std::numeric_limits<double>::infinity();
+  for (std::size_t b = 0; b < sizes.size(); ++b) {
+    if (sizes[b] == 0) continue;
+    const double d = (setup.benchmarks[b].values - theta).squaredNorm();
+    if (d < best_distance) best_distance = d, best = static_cast<int>(b);
+  }
+  return best;
+}
+
+PartitionEvents partition_events(const Setup& setup, const Events& events, Partition partition, double test_split,
+                                 double validation_split, int run) {
+  SamplerOptions check;
+  check.test_split = test_split;
+  check.validation_split = validation_split;
+  check.validate();
+  if (events.size() == 0) throw InvalidArgument("there are no events to partition");
+  const Index n_physical = setup.n_physical_benchmarks();
+  if (run >= n_physical)
+    throw InvalidArgument(fmt::format("run = {}: must be −1 (all runs) or a physical benchmark index < {}", run, n_physical));
+  const auto [run_sizes, n_background] = generation_run_sizes(setup, events);
+  PartitionEvents out;
+  std::tie(out.begin, out.end) = partition_bounds(events.size(), partition, test_split, validation_split);
+  const Index begin = out.begin, end = out.end;
+  const bool one_run = run >= 0;
+  // Events per generation run inside the slice, for the per-run partition correction.
+  std::vector<std::int64_t> in_slice(static_cast<std::size_t>(n_physical), 0);
+  std::int64_t background_in_slice = 0;
+  for (Index i = begin; i < end; ++i) {
+    const auto b = events.sampling_benchmarks(i);
+    if (one_run && b >= 0 && b != run) continue;
+    out.rows.push_back(i);
+    if (b < 0) ++background_in_slice;
+    else ++in_slice[static_cast<std::size_t>(b)];
+  }
+  if (out.rows.empty())
+    throw InvalidArgument(fmt::format("the partition [{}, {}) holds no events{}", begin, end,
+                                      one_run ? fmt::format(" generated at benchmark '{}'", setup.benchmarks[static_cast<std::size_t>(run)].name) : ""));
+  std::int64_t signal_total = 0;
+  for (auto n : run_sizes) signal_total += n;
+  std::vector<double> factor(static_cast<std::size_t>(n_physical), 0.0);
+  for (Index b = 0; b < n_physical; ++b) {
+    const auto total = run_sizes[static_cast<std::size_t>(b)], here = in_slice[static_cast<std::size_t>(b)];
+    if (total == 0 || (one_run && b != run)) continue;
+    if (here == 0)
+      throw InvalidArgument(fmt::format(
+          "the partition [{}, {}) holds none of the {} events generated at benchmark '{}': the file is ordered by "
+          "generation run; shuffle it (sbi lhe --shuffle) so every partition sees every run",
+          begin, end, total, setup.benchmarks[static_cast<std::size_t>(b)].name));
+    // MadMiner's k-factor n_b / Σ n (only when several runs are combined) times the partition
+    // correction n_b / n_b_in_slice.
+    const double k = one_run ? 1.0 : static_cast<double>(total) / static_cast<double>(signal_total);
+    factor[static_cast<std::size_t>(b)] = k * static_cast<double>(total) / static_cast<double>(here);
+  }
+  if (n_background > 0 && background_in_slice == 0)
+    throw InvalidArgument(fmt::format("the partition [{}, {}) holds none of the {} background events: shuffle the file",
+                                      begin, end, n_background));
+  const double background_factor =
+      background_in_slice > 0 ? static_cast<double>(n_background) / static_cast<double>(background_in_slice) : 0.0;
+  out.factors.resize(static_cast<Index>(out.rows.size()));
+  for (std::size_t r = 0; r < out.rows.size(); ++r) {
+    const auto b = events.sampling_benchmarks(out.rows[r]);
+    out.factors(static_cast<Index>(r)) = b < 0 ? background_factor : factor[static_cast<std::size_t>(b)];
+  }
+  return out;
+}
+
 // Events of one partition, optionally restricted to one generation run (plus background), with
 // their component weights, alias tables and cross-section moments.
 struct EventSubset {
@@ -201,17 +311,7 @@ struct Sampler::Impl {
 
   explicit Impl(MadMinerFile f) : file(std::move(f)), morphing(check_and_build(file)) {
     n_physical = file.setup.n_physical_benchmarks();
-    run_sizes.assign(static_cast<std::size_t>(n_physical), 0);
-    const Events& events = *file.events;
-    for (Index i = 0; i < events.size(); ++i) {
-      const auto b = events.sampling_benchmarks(i);
-      if (b < 0) ++n_background;
-      else if (b < n_physical) ++run_sizes[static_cast<std::size_t>(b)];
-      else
-        throw InvalidArgument(fmt::format("event {} was generated at benchmark {} ('{}'), a nuisance benchmark; the sampler "
-                                          "needs events generated at physical benchmarks or background (−1)",
-                                          i, b, file.setup.benchmarks[static_cast<std::size_t>(b)].name));
-    }
+    std::tie(run_sizes, n_background) = generation_run_sizes(file.setup, *file.events);
   }
 
   static Morphing check_and_build(const MadMinerFile& f) {
@@ -223,19 +323,8 @@ struct Sampler::Impl {
     return Morphing::from_setup(f.setup);
   }
 
-  // [begin, end) of a partition in file order: train, validation, test are contiguous slices.
   std::pair<Index, Index> slice(Partition partition, double test_split, double validation_split) const {
-    const Index n = file.events->size();
-    const auto n_test = static_cast<Index>(std::llround(test_split * static_cast<double>(n)));
-    const auto n_validation = static_cast<Index>(std::llround(validation_split * static_cast<double>(n)));
-    const Index n_train = n - n_test - n_validation;
-    switch (partition) {
-      case Partition::Train: return {0, n_train};
-      case Partition::Validation: return {n_train, n_train + n_validation};
-      case Partition::Test: return {n_train + n_validation, n};
-      case Partition::All: return {0, n};
-    }
-    return {0, n};
+    return partition_bounds(file.events->size(), partition, test_split, validation_split);
   }
 
   // The physical benchmark with events that is closest to θ (Euclidean distance), as MadMiner.
@@ -254,57 +343,22 @@ struct Sampler::Impl {
     const auto [begin, end] = slice(partition, test_split, validation_split);
     std::lock_guard lock(subsets_mutex);
     auto& slot = subsets[std::make_tuple(begin, end, run)];
-    if (!slot) slot = build_subset(begin, end, run);
+    if (!slot) slot = build_subset(partition, test_split, validation_split, run);
     return *slot;
   }
 
-  std::unique_ptr<EventSubset> build_subset(Index begin, Index end, int run) const {
+  std::unique_ptr<EventSubset> build_subset(Partition partition, double test_split, double validation_split,
+                                            int run) const {
     const Events& events = *file.events;
     auto subset = std::make_unique<EventSubset>();
-    const bool one_run = run >= 0;
-    // Events per generation run inside the slice, for the per-run partition correction.
-    std::vector<std::int64_t> in_slice(static_cast<std::size_t>(n_physical), 0);
-    std::int64_t background_in_slice = 0;
-    for (Index i = begin; i < end; ++i) {
-      const auto b = events.sampling_benchmarks(i);
-      if (one_run && b >= 0 && b != run) continue;
-      subset->rows.push_back(i);
-      if (b < 0) ++background_in_slice;
-      else ++in_slice[static_cast<std::size_t>(b)];
-    }
-    if (subset->rows.empty())
-      throw InvalidArgument(fmt::format("the partition [{}, {}) holds no events{}", begin, end,
-                                        one_run ? fmt::format(" generated at benchmark '{}'", file.setup.benchmarks[static_cast<std::size_t>(run)].name) : ""));
-    std::int64_t signal_total = 0;
-    for (auto n : run_sizes) signal_total += n;
-    std::vector<double> factor(static_cast<std::size_t>(n_physical), 0.0);
-    for (Index b = 0; b < n_physical; ++b) {
-      const auto total = run_sizes[static_cast<std::size_t>(b)], here = in_slice[static_cast<std::size_t>(b)];
-      if (total == 0 || (one_run && b != run)) continue;
-      if (here == 0)
-        throw InvalidArgument(fmt::format(
-            "the partition [{}, {}) holds none of the {} events generated at benchmark '{}': the file is ordered by "
-            "generation run; shuffle it (sbi lhe --shuffle) so every partition sees every run",
-            begin, end, total, file.setup.benchmarks[static_cast<std::size_t>(b)].name));
-      // MadMiner's k-factor n_b / Σ n (only when several runs are combined) times the partition
-      // correction n_b / n_b_in_slice.
-      const double k = one_run ? 1.0 : static_cast<double>(total) / static_cast<double>(signal_total);
-      factor[static_cast<std::size_t>(b)] = k * static_cast<double>(total) / static_cast<double>(here);
-    }
-    if (n_background > 0 && background_in_slice == 0)
-      throw InvalidArgument(fmt::format("the partition [{}, {}) holds none of the {} background events: shuffle the file",
-                                        begin, end, n_background));
-    const double background_factor =
-        background_in_slice > 0 ? static_cast<double>(n_background) / static_cast<double>(background_in_slice) : 0.0;
-
+    PartitionEvents part = partition_events(file.setup, events, partition, test_split, validation_split, run);
+    subset->rows = std::move(part.rows);
     const Index n = static_cast<Index>(subset->rows.size());
     const Index n_b = n_physical;
     RowMatrix weights(n, n_b);
     for (Index r = 0; r < n; ++r) {
       const Index i = subset->rows[static_cast<std::size_t>(r)];
-      const auto b = events.sampling_benchmarks(i);
-      const double k = b < 0 ? background_factor : factor[static_cast<std::size_t>(b)];
-      weights.row(r) = k * events.weights.row(i).head(n_b);
+      weights.row(r) = part.factors(r) * events.weights.row(i).head(n_b);
     }
     // a = W Mᵀ: per-event polynomial coefficients of w_i(θ) in the components φ_c(θ).
     subset->a.noalias() = weights * morphing.matrix().transpose();
