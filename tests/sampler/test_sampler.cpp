@@ -310,3 +310,154 @@ TEST_CASE("Trimmed sampling and bad input") {
   no_events.events.reset();
   CHECK_THROWS_AS(Sampler{no_events}, InvalidArgument);
 }
+
+#include "sbi/wh_simulator.hpp"
+
+TEST_CASE("On the WH simulator at parton level, r(x,z) and t(x,z) equal the exact r(x|θ0,θ1) and t(x|θ)") {
+  // At parton level x = z: the joint quantities the sampler computes from the benchmark weights and
+  // the stored morphing must equal the simulator's exact truth, which recomputes dσ(x|θ) from the
+  // event's momenta. The two normalise with different cross sections — the sampler with the sum
+  // over the file's events σ_N(θ), the truth with the integrated σ_MC(θ) of all candidates — so
+  // r_sampler = r_truth · [σ_MC(θ0)/σ_MC(θ1)] · [σ_N(θ1)/σ_N(θ0)] and
+  // t_sampler = t_truth + ∇log σ_MC(θ) − ∇log σ_N(θ), exactly. Tolerance 1e-8 relative (issue 6).
+  WHOptions o;
+  o.parton_level = true;
+  o.warmup = 20000;
+  const WHSimulator simulator(o);
+  const WHSample sample = simulator.generate(4000, 77);
+  REQUIRE(sample.setup.morphing.has_value());
+
+  // The sample as a file, with the event index as an extra observable so every draw is traced back.
+  MadMinerFile file;
+  file.setup = sample.setup;
+  file.setup.observables.push_back({"event_index", ""});
+  Events events = sample.events;
+  const Index n = events.size(), n_obs = events.observations.cols();
+  events.observations.conservativeResize(n, n_obs + 1);
+  for (Index i = 0; i < n; ++i) events.observations(i, n_obs) = static_cast<double>(i);
+  file.events = events;
+  Sampler sampler(file);
+
+  RowMatrix theta0(3, 2);
+  theta0 << 0.6, -0.4, -1.1, 0.3, 0.2, 0.9;
+  const Vector sm = Vector::Zero(2);
+  const SamplingResult result =
+      sampler.more_ratios(ThetaSpec::point_list(theta0), ThetaSpec::benchmark("sm"), all_events(3000, 5));
+  const AugmentedSamples& s = result.samples;
+  REQUIRE(s.size() == 3000);
+
+  const Morphing morphing = Morphing::from_setup(file.setup);
+  const Vector sigma_b = events.weights.colwise().sum().transpose();
+  auto log_sigma_mc_gradient = [&](const Vector& theta) {
+    const auto grad = wh_monomial_gradients(theta);
+    Vector g = Vector::Zero(2);
+    for (int p = 0; p < 2; ++p)
+      for (int c = 0; c < 6; ++c) g(p) += grad[p][c] * sample.sigma_components(c);
+    return Vector(g / WHSimulator::cross_section(sample, theta));
+  };
+  auto log_sigma_n_gradient = [&](const Vector& theta) {
+    return Vector(morphing.cross_section_gradient(sigma_b, theta) / morphing.cross_section(sigma_b, theta));
+  };
+  const double sigma_n_sm = sampler.cross_sections(RowMatrix(sm.transpose()), Partition::All).first(0);
+  CHECK(sigma_n_sm == doctest::Approx(sigma_b(0)).epsilon(1e-12));
+
+  double worst_r = 0, worst_t0 = 0, worst_t1 = 0;
+  std::vector<Index> per_point(3, 0);
+  for (Index p = 0; p < 3; ++p) {
+    const Vector th0 = theta0.row(p).transpose();
+    const WHTruth at0 = simulator.truth(sample, th0, sm);  // log r(x|θ0, SM), t(x|θ0)
+    const WHTruth at1 = simulator.truth(sample, sm, th0);  // t(x|SM)
+    const double sigma_n0 = sampler.cross_sections(RowMatrix(th0.transpose()), Partition::All).first(0);
+    const double normalisation = (WHSimulator::cross_section(sample, th0) / WHSimulator::cross_section(sample, sm)) *
+                                 (sigma_n_sm / sigma_n0);
+    const Vector shift0 = log_sigma_mc_gradient(th0) - log_sigma_n_gradient(th0);
+    const Vector shift1 = log_sigma_mc_gradient(sm) - log_sigma_n_gradient(sm);
+    for (Index k = 0; k < s.size(); ++k) {
+      if (s.theta0.row(k) != theta0.row(p)) continue;
+      ++per_point[static_cast<std::size_t>(p)];
+      REQUIRE(s.theta1.row(k).isZero());
+      const auto i = static_cast<Index>(s.x(k, n_obs));
+      const double r_expected = std::exp(at0.log_r(i)) * normalisation;
+      worst_r = std::max(worst_r, std::abs(s.r_xz(k) / r_expected - 1));
+      for (Index q = 0; q < 2; ++q) {
+        const double t0 = at0.t(i, q) + shift0(q), t1 = at1.t(i, q) + shift1(q);
+        worst_t0 = std::max(worst_t0, std::abs(s.t_xz0(k, q) - t0) / std::max(std::abs(t0), 1e-2));
+        worst_t1 = std::max(worst_t1, std::abs(s.t_xz1(k, q) - t1) / std::max(std::abs(t1), 1e-2));
+      }
+    }
+  }
+  MESSAGE("WH parton level, 3000 more-ratios samples at 3 θ0 against the SM: largest relative error of r(x,z) vs exact r(x) "
+          << worst_r << ", of t(x,z|θ0) vs exact t(x|θ0) " << worst_t0 << ", of t(x,z|θ1) vs exact t(x|θ1) " << worst_t1
+          << " (|t| floored at 0.01)");
+  for (Index count : per_point) CHECK(count == 1000);
+  CHECK(worst_r < 1e-8);
+  CHECK(worst_t0 < 1e-8);
+  CHECK(worst_t1 < 1e-8);
+}
+
+TEST_CASE("Density samples, benchmark lists and point lists: θ per sample, scores at that θ, even split") {
+  Toy toy;
+  const Index n = 600;
+  Sampler sampler(toy_file(n, toy));
+  auto expected_score = [&](Index i, const Vector& theta) {
+    Vector grad_sigma = Vector::Zero(2);
+    double sigma = 0;
+    for (Index e = 0; e < n; ++e) {
+      const double a_e = toy.alpha(e) + toy.beta(e) * theta(0) + toy.gamma(e) * theta(1);
+      grad_sigma(0) += 2 * toy.c(e) * a_e * toy.beta(e) + toy.delta(e);
+      grad_sigma(1) += 2 * toy.c(e) * a_e * toy.gamma(e);
+      sigma += toy.weight(e, theta);
+    }
+    const double a_i = toy.alpha(i) + toy.beta(i) * theta(0) + toy.gamma(i) * theta(1);
+    Vector grad_w(2);
+    grad_w << 2 * toy.c(i) * a_i * toy.beta(i) + toy.delta(i), 2 * toy.c(i) * a_i * toy.gamma(i);
+    return Vector(grad_w / toy.weight(i, theta) - grad_sigma / sigma);
+  };
+
+  // Density: θ from a Gaussian prior, one θ per sample row, the score at that row's θ.
+  ParameterPrior gauss{ParameterPrior::Kind::Gaussian, 0.0, 0.5};
+  const SamplingResult density = sampler.density(ThetaSpec::random(25, {gauss, gauss}), all_events(500, 8));
+  const AugmentedSamples& d = density.samples;
+  CHECK(d.kind == SampleKind::Density);
+  REQUIRE(d.size() == 500);
+  CHECK_NOTHROW(d.validate());
+  CHECK(density.reports.size() == 25);
+  std::set<std::pair<double, double>> distinct;
+  double worst = 0;
+  for (Index k = 0; k < d.size(); ++k) {
+    const Vector theta = d.theta0.row(k).transpose();
+    distinct.insert({theta(0), theta(1)});
+    const Vector t = expected_score(static_cast<Index>(d.x(k, 0)), theta);
+    for (Index p = 0; p < 2; ++p) worst = std::max(worst, std::abs(d.t_xz0(k, p) - t(p)) / (std::abs(t(p)) + 1e-3));
+  }
+  MESSAGE("density samples: 25 θ from N(0, 0.5²), largest relative score error " << worst);
+  CHECK(distinct.size() == 25);
+  CHECK(worst < 1e-9);
+  for (const auto& report : density.reports) CHECK(report.n_samples == 20);
+
+  // A list of benchmarks: each benchmark's values as θ, the samples split evenly (7 = 3 + 2 + 2).
+  const SamplingResult listed = sampler.plain(ThetaSpec::benchmark_list({"sm", "b1", "b3"}), all_events(7, 9));
+  REQUIRE(listed.reports.size() == 3);
+  CHECK(listed.reports[0].theta == point(0, 0));
+  CHECK(listed.reports[1].theta == point(1, 0));
+  CHECK(listed.reports[2].theta == point(0, 1));
+  CHECK(listed.reports[0].n_samples == 3);
+  CHECK(listed.reports[2].n_samples == 2);
+  std::map<std::pair<double, double>, int> count;
+  for (Index k = 0; k < listed.samples.size(); ++k) ++count[{listed.samples.theta0(k, 0), listed.samples.theta0(k, 1)}];
+  CHECK(count[{0.0, 0.0}] == 3);
+  CHECK(count[{1.0, 0.0}] == 2);
+  CHECK(count[{0.0, 1.0}] == 2);
+
+  // A list of points, and a benchmark list that names an unknown benchmark.
+  RowMatrix points(2, 2);
+  points << 0.25, -0.5, -1.5, 0.75;
+  const SamplingResult at_points = sampler.local(ThetaSpec::point_list(points), all_events(400, 10));
+  REQUIRE(at_points.reports.size() == 2);
+  CHECK(at_points.reports[1].theta == point(-1.5, 0.75));
+  double sigma_direct = 0;
+  for (Index i = 0; i < n; ++i) sigma_direct += toy.weight(i, point(-1.5, 0.75));
+  CHECK(at_points.reports[1].cross_section == doctest::Approx(sigma_direct).epsilon(1e-12));
+  CHECK_THROWS_WITH_AS(sampler.plain(ThetaSpec::benchmark_list({"sm", "b9"}), all_events(10)),
+                       doctest::Contains("no benchmark named 'b9'"), NotFound);
+}
