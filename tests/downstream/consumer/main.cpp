@@ -1,4 +1,5 @@
 // A program outside the sbi tree, built against the installed package.
+#include <sbi/estimators.hpp>
 #include <sbi/madminer_file.hpp>
 #include <sbi/version.hpp>
 
@@ -19,8 +20,12 @@ int main(int argc, char** argv) {
   sbi::write_madminer_file(argv[1], file);
   const auto back = sbi::read_madminer_file(argv[1]);
   if (!(back.setup == file.setup)) return 1;
+  // sbi::estimators: a fresh SALLY network evaluated on the events' (empty) observables plus one.
+  const sbi::Estimator sally(sbi::EstimatorMethod::Sally, 1, 2, sbi::NetworkOptions{{4}, sbi::Activation::Tanh});
+  const sbi::RowMatrix score = sally.evaluate_score(sbi::RowMatrix::Zero(back.events->size(), 1), 1);
+  if (score.rows() != 4 || score.cols() != 2 || !score.allFinite()) return 1;
   std::cout << "consumer: sbi " << sbi::version << " wrote and read back " << back.setup.parameters.size()
             << " parameters, " << back.setup.benchmarks.size() << " benchmarks, " << back.events->size()
-            << " events\n";
+            << " events; evaluated a sally network on them\n";
   return 0;
 }
