@@ -19,6 +19,8 @@ packages=(
   python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-h5py
   # BLAS with OpenMP threads: LibTorch and Eigen-free GEMMs use it (reference BLAS is ~10x slower)
   libopenblas0-openmp
+  # neural estimators: LibTorch (C++, CPU build) and PyTorch for the MadMiner-export checks
+  libtorch-dev python3-torch
 )
 
 missing=()
