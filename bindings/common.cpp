@@ -102,6 +102,17 @@ void set_int_vector(IntVector& target, py::handle object, const std::string& fie
   assign_from(target, array, array.shape(0), 1);
 }
 
+RowMatrixView row_matrix_view(py::handle object, const std::string& field, Index expected_cols) {
+  auto array = FloatArray::ensure(checked_array(object, field, 2, false));
+  check_cols(field, array.shape(1), expected_cols, array.attr("shape"));
+  return RowMatrixView{std::move(array)};
+}
+
+void check_size(Index size, Index expected, const std::string& field, const std::string& what) {
+  if (size != expected)
+    throw InvalidArgument(fmt::format("{} has {} values; it must have {} ({})", field, size, expected, what));
+}
+
 std::mutex& hdf5_mutex() {
   static std::mutex mutex;
   return mutex;

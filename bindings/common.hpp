@@ -37,6 +37,11 @@ void add_errors(py::module_& m);
 void add_setup(py::module_& m);
 void add_events(py::module_& m);
 void add_io(py::module_& m);
+void add_morphing(py::module_& m);
+void add_lhe(py::module_& m);
+void add_samples(py::module_& m);
+void add_sampler(py::module_& m);
+void add_simulators(py::module_& m);
 
 /// The one lock around HDF5 calls made with the GIL released (HDF5 built without
 /// --enable-threadsafe must not be entered from two threads; a thread-safe build serialises anyway).
@@ -220,6 +225,33 @@ T options_from(py::handle options, const py::kwargs& kwargs) {
     return options.cast<T>();
   }
   return py::type::of<T>()(**kwargs).template cast<T>();
+}
+
+// ---- inputs without copies, enums from strings, sizes ----
+
+/// A read-only view of a 2-D array-like as a row-major float64 matrix. No copy when the input is
+/// already a C-contiguous float64 array (the view then reads the caller's buffer); one conversion
+/// otherwise. `array` keeps the memory alive while map() is used (also with the GIL released).
+struct RowMatrixView {
+  py::array_t<double, py::array::c_style | py::array::forcecast> array;
+  Eigen::Map<const RowMatrix> map() const {
+    return {array.data(), static_cast<Index>(array.shape(0)), static_cast<Index>(array.shape(1))};
+  }
+};
+/// Checks as to_row_matrix (ValueError naming `field` and the shape) and returns the view.
+RowMatrixView row_matrix_view(py::handle object, const std::string& field, Index expected_cols = -1);
+
+/// ValueError (pysbi.InvalidArgument) "field has N values; it must have M (what)" unless size == expected.
+void check_size(Index size, Index expected, const std::string& field, const std::string& what);
+
+/// An enum argument given as the bound enum or as its name (str): the name goes through the C++
+/// parse function (whose InvalidArgument lists the valid names). TypeError for anything else.
+template <typename E, typename Parse>
+E enum_from(py::handle value, Parse&& parse, const char* field) {
+  if (py::isinstance<py::str>(value)) return parse(value.cast<std::string>());
+  if (py::isinstance<E>(value)) return value.cast<E>();
+  throw py::type_error(fmt::format("{} = {}: must be a {} or its name (str)", field, py::repr(value).cast<std::string>(),
+                                   py::type::of<E>().attr("__name__").template cast<std::string>()));
 }
 
 /// "name='x'" style helpers for __repr__.

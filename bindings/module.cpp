@@ -12,4 +12,9 @@ PYBIND11_MODULE(_pysbi, m) {
   sbi::python::add_setup(m);
   sbi::python::add_events(m);
   sbi::python::add_io(m);
+  sbi::python::add_morphing(m);
+  sbi::python::add_lhe(m);
+  sbi::python::add_samples(m);
+  sbi::python::add_sampler(m);
+  sbi::python::add_simulators(m);
 }

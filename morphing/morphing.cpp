@@ -76,6 +76,15 @@ Morphing::Morphing(IntRowMatrix components, RowMatrix benchmark_points, const Mo
                                          fmt::join(benchmark_points_.row(a), ", ")));
 
   const RowMatrix theta_matrix = detail::values(components_, benchmark_points_);  // Θ, B × C
+  // A component that vanishes at every benchmark (no benchmark moves its parameters off 0) is a
+  // zero column of Θ: nothing resolves it, and the equilibration below would divide by 0.
+  std::vector<std::string> vanishing;
+  for (Index c = 0; c < C; ++c)
+    if (!(theta_matrix.col(c).cwiseAbs().maxCoeff() > 0.0)) vanishing.push_back(monomial_name(components_, c));
+  if (!vanishing.empty())
+    throw NumericalError(fmt::format("degenerate morphing basis: the components [{}] vanish at every benchmark; add "
+                                     "benchmarks where their parameters are not 0",
+                                     fmt::join(vanishing, ", ")));
   // Column equilibration: Θ̃ = Θ S with unit-norm columns. Θ⁺ = S Θ̃⁺ for full column rank, so the
   // solve is unchanged in exact arithmetic, but κ(Θ̃) measures the real loss of precision.
   const Eigen::VectorXd scale = theta_matrix.colwise().norm().cwiseInverse().transpose();

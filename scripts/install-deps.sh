@@ -17,6 +17,8 @@ packages=(
   doctest-dev
   # Python module and its tests (Debian's /usr/bin/python3, not a pyenv build)
   python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-h5py
+  # pysbi.plotting (morphing maps, distributions, training and limit plots)
+  python3-matplotlib
   # BLAS with OpenMP threads: LibTorch and Eigen-free GEMMs use it (reference BLAS is ~10x slower)
   libopenblas0-openmp
   # neural estimators: LibTorch (C++, CPU build) and PyTorch for the MadMiner-export checks

@@ -2,7 +2,7 @@
 parameter values dimensionless, observables in the units of their definitions."""
 
 import os
-from typing import Iterator, List, Optional, Sequence, Tuple, Union, overload
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -241,3 +241,592 @@ class MadMinerFile:
 
 def read_madminer_file(path: _Path, load_events: bool = True, validate: bool = True) -> MadMinerFile: ...
 def write_madminer_file(path: _Path, file: MadMinerFile) -> None: ...
+
+# ---- morphing (bindings/morphing.cpp) ----
+from . import lhe as lhe
+
+class Prior:
+    flat: "Prior"
+    gaussian: "Prior"
+    name: str
+    value: int
+
+class BasisCriterion:
+    expected_squared_weights: "BasisCriterion"
+    cross_section_dilution: "BasisCriterion"
+    cross_section_dilution_equal_events: "BasisCriterion"
+    name: str
+    value: int
+
+class TerminationReason:
+    converged_function: "TerminationReason"
+    converged_gradient: "TerminationReason"
+    max_iterations: "TerminationReason"
+    line_search_stalled: "TerminationReason"
+    no_free_benchmarks: "TerminationReason"
+    name: str
+    value: int
+
+def morphing_components(max_powers: Union[ParameterSpace, Sequence[int]], max_overall_power: int) -> _IntArray: ...
+def component_values(components: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+def component_gradients(components: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+def component_hessians(components: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+
+class MorphingOptions:
+    max_condition_number: float
+    benchmark_names: List[str]
+    def __init__(self, *, max_condition_number: float = 1e8, benchmark_names: Sequence[str] = ...) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class Morphing:
+    def __init__(
+        self,
+        components: _ArrayLike,
+        benchmark_points: _ArrayLike,
+        options: Optional[MorphingOptions] = None,
+        *,
+        max_condition_number: float = 1e8,
+        benchmark_names: Sequence[str] = ...,
+    ) -> None: ...
+    @staticmethod
+    def from_matrix(components: _ArrayLike, matrix: _ArrayLike, benchmark_points: Optional[_ArrayLike] = None) -> "Morphing": ...
+    @staticmethod
+    def from_setup(setup: Setup) -> "Morphing": ...
+    @property
+    def n_parameters(self) -> int: ...
+    @property
+    def n_components(self) -> int: ...
+    @property
+    def n_benchmarks(self) -> int: ...
+    @property
+    def components(self) -> _IntArray: ...
+    @property
+    def matrix(self) -> _FloatArray: ...
+    @property
+    def benchmark_points(self) -> _FloatArray: ...
+    @property
+    def condition_number(self) -> float: ...
+    @property
+    def equilibrated_condition_number(self) -> float: ...
+    def to_stored(self) -> StoredMorphing: ...
+    def component_values(self, theta: _ArrayLike) -> _FloatArray: ...
+    def weights(self, theta: _ArrayLike) -> _FloatArray: ...
+    def weight_gradients(self, theta: _ArrayLike) -> _FloatArray: ...
+    def weight_hessians(self, theta: _ArrayLike) -> _FloatArray: ...
+    def weights_at_points(self, thetas: _ArrayLike) -> _FloatArray: ...
+    def weight_gradients_at_points(self, thetas: _ArrayLike) -> _FloatArray: ...
+    def weight_hessians_at_points(self, thetas: _ArrayLike) -> _FloatArray: ...
+    def morphed_event_weights(
+        self, event_weights: _ArrayLike, thetas: _ArrayLike, out: Optional[_FloatArray] = None
+    ) -> _FloatArray: ...
+    def cross_section(self, benchmark_cross_sections: _ArrayLike, theta: _ArrayLike) -> float: ...
+    def cross_section_gradient(self, benchmark_cross_sections: _ArrayLike, theta: _ArrayLike) -> _FloatArray: ...
+    def cross_sections(self, benchmark_cross_sections: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+    def cross_section_gradients(self, benchmark_cross_sections: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+    def component_cross_sections(self, benchmark_cross_sections: _ArrayLike) -> _FloatArray: ...
+    def __copy__(self) -> "Morphing": ...
+    def __deepcopy__(self, memo: dict) -> "Morphing": ...
+
+class DerivativeCheckOptions:
+    relative_step: float
+    relative_floor: float
+    tolerance: float
+    def __init__(self, *, relative_step: float = 1e-5, relative_floor: float = 1e-6, tolerance: float = 1e-6) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class DerivativeCheckResult:
+    max_gradient_relative_error: float
+    max_hessian_relative_error: float
+    worst_gradient_point: int
+    worst_gradient_output: int
+    worst_gradient_parameter: int
+    worst_hessian_point: int
+    worst_hessian_output: int
+    worst_hessian_parameter_p: int
+    worst_hessian_parameter_q: int
+    tolerance: float
+    def passed(self) -> bool: ...
+    def report(self) -> str: ...
+
+def check_morphing_derivatives(
+    morphing: Morphing, thetas: _ArrayLike, options: Optional[DerivativeCheckOptions] = None, **kwargs: float
+) -> DerivativeCheckResult: ...
+def check_derivatives(
+    value: Callable[[_FloatArray], _ArrayLike],
+    gradient: Callable[[_FloatArray], _ArrayLike],
+    thetas: _ArrayLike,
+    hessian: Optional[Callable[[_FloatArray], _ArrayLike]] = None,
+    options: Optional[DerivativeCheckOptions] = None,
+    **kwargs: float,
+) -> DerivativeCheckResult: ...
+
+class BasisOptimisationOptions:
+    prior: Prior
+    gaussian_mean: _FloatArray
+    gaussian_width: _FloatArray
+    criterion: BasisCriterion
+    n_overcomplete: int
+    benchmark_range_scale: float
+    n_random_candidates: int
+    n_restarts: int
+    max_iterations: int
+    lbfgs_memory: int
+    function_tolerance: float
+    gradient_tolerance: float
+    n_quadrature_points: int
+    max_condition_number: float
+    compare_with_madminer: bool
+    madminer_trials: int
+    madminer_test_thetas: int
+    n_evaluation_points: int
+    seed: int
+    def __init__(
+        self,
+        *,
+        prior: Union[Prior, str] = ...,
+        gaussian_mean: _ArrayLike = ...,
+        gaussian_width: _ArrayLike = ...,
+        criterion: Union[BasisCriterion, str] = ...,
+        n_overcomplete: int = 0,
+        benchmark_range_scale: float = 1.0,
+        n_random_candidates: int = 1000,
+        n_restarts: int = 16,
+        max_iterations: int = 500,
+        lbfgs_memory: int = 10,
+        function_tolerance: float = 1e-12,
+        gradient_tolerance: float = 1e-10,
+        n_quadrature_points: int = 4096,
+        max_condition_number: float = 1e8,
+        compare_with_madminer: bool = False,
+        madminer_trials: int = 100,
+        madminer_test_thetas: int = 100,
+        n_evaluation_points: int = 100000,
+        seed: int = 1,
+    ) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class BasisOptimisationResult:
+    benchmarks: _FloatArray
+    n_fixed: int
+    morphing_matrix: _FloatArray
+    condition_number: float
+    objective: float
+    best_random_objective: float
+    madminer_objective: Optional[float]
+    madminer_benchmarks: _FloatArray
+    evaluation_objective: Optional[float]
+    madminer_evaluation_objective: Optional[float]
+    restarts: int
+    iterations: int
+    function_evaluations: int
+    termination: TerminationReason
+    def report(self) -> str: ...
+
+def optimise_basis(
+    components: _ArrayLike,
+    ranges: _ArrayLike,
+    fixed_benchmarks: Optional[_ArrayLike] = None,
+    component_cross_sections: Optional[_ArrayLike] = None,
+    options: Optional[BasisOptimisationOptions] = None,
+    **kwargs: object,
+) -> BasisOptimisationResult: ...
+def basis_objective(
+    components: _ArrayLike,
+    ranges: _ArrayLike,
+    benchmarks: _ArrayLike,
+    component_cross_sections: Optional[_ArrayLike] = None,
+    options: Optional[BasisOptimisationOptions] = None,
+    **kwargs: object,
+) -> float: ...
+def basis_objective_and_gradient(
+    components: _ArrayLike,
+    ranges: _ArrayLike,
+    benchmarks: _ArrayLike,
+    component_cross_sections: Optional[_ArrayLike] = None,
+    options: Optional[BasisOptimisationOptions] = None,
+    **kwargs: object,
+) -> Tuple[float, _FloatArray]: ...
+def sampled_basis_objective(
+    components: _ArrayLike,
+    benchmarks: _ArrayLike,
+    thetas: _ArrayLike,
+    criterion: Union[BasisCriterion, str] = "expected_squared_weights",
+    component_cross_sections: Optional[_ArrayLike] = None,
+) -> float: ...
+def madminer_random_basis(
+    components: _ArrayLike,
+    ranges: _ArrayLike,
+    fixed_benchmarks: Optional[_ArrayLike],
+    n_free: int,
+    n_trials: int = 100,
+    n_test_thetas: int = 100,
+    seed: int = 1,
+) -> _FloatArray: ...
+def sample_prior(
+    ranges: _ArrayLike, n_points: int, seed: int = 1, options: Optional[BasisOptimisationOptions] = None, **kwargs: object
+) -> _FloatArray: ...
+
+# ---- augmented samples (bindings/samples.cpp) ----
+class SampleKind:
+    Plain: "SampleKind"
+    Local: "SampleKind"
+    Density: "SampleKind"
+    Ratio: "SampleKind"
+    MoreRatios: "SampleKind"
+    Test: "SampleKind"
+    name: str
+    value: int
+    @property
+    def label(self) -> str: ...
+
+class Partition:
+    Train: "Partition"
+    Validation: "Partition"
+    Test: "Partition"
+    All: "Partition"
+    name: str
+    value: int
+    @property
+    def label(self) -> str: ...
+
+def parse_sample_kind(name: str) -> SampleKind: ...
+def parse_partition(name: str) -> Partition: ...
+
+class AugmentedSamples:
+    kind: SampleKind
+    partition: Partition
+    parameter_names: List[str]
+    observable_names: List[str]
+    seed: int
+    source: str
+    def __init__(
+        self,
+        *,
+        kind: Union[SampleKind, str] = "plain",
+        partition: Union[Partition, str] = "train",
+        parameter_names: Sequence[str] = ...,
+        observable_names: Sequence[str] = ...,
+        x: Optional[_ArrayLike] = None,
+        theta0: Optional[_ArrayLike] = None,
+        theta1: Optional[_ArrayLike] = None,
+        y: Optional[_ArrayLike] = None,
+        r_xz: Optional[_ArrayLike] = None,
+        t_xz0: Optional[_ArrayLike] = None,
+        t_xz1: Optional[_ArrayLike] = None,
+        seed: int = 0,
+        source: str = "",
+    ) -> None: ...
+    @property
+    def x(self) -> _FloatArray: ...
+    @x.setter
+    def x(self, value: _ArrayLike) -> None: ...
+    @property
+    def theta0(self) -> _FloatArray: ...
+    @theta0.setter
+    def theta0(self, value: _ArrayLike) -> None: ...
+    @property
+    def theta1(self) -> _FloatArray: ...
+    @theta1.setter
+    def theta1(self, value: _ArrayLike) -> None: ...
+    @property
+    def y(self) -> _FloatArray: ...
+    @y.setter
+    def y(self, value: _ArrayLike) -> None: ...
+    @property
+    def r_xz(self) -> _FloatArray: ...
+    @r_xz.setter
+    def r_xz(self, value: _ArrayLike) -> None: ...
+    @property
+    def t_xz0(self) -> _FloatArray: ...
+    @t_xz0.setter
+    def t_xz0(self, value: _ArrayLike) -> None: ...
+    @property
+    def t_xz1(self) -> _FloatArray: ...
+    @t_xz1.setter
+    def t_xz1(self, value: _ArrayLike) -> None: ...
+    @property
+    def n_samples(self) -> int: ...
+    @property
+    def n_parameters(self) -> int: ...
+    def __len__(self) -> int: ...
+    def validate(self) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __copy__(self) -> "AugmentedSamples": ...
+    def __deepcopy__(self, memo: dict) -> "AugmentedSamples": ...
+
+def write_samples(path: _Path, samples: AugmentedSamples) -> None: ...
+def read_samples(path: _Path) -> AugmentedSamples: ...
+def export_madminer_npy(samples: AugmentedSamples, folder: _Path, name: str) -> List["os.PathLike[str]"]: ...
+
+# ---- sampler (bindings/sampler.cpp) ----
+class ParameterPrior:
+    class Kind:
+        Flat: "ParameterPrior.Kind"
+        Gaussian: "ParameterPrior.Kind"
+        name: str
+        value: int
+    kind: "ParameterPrior.Kind"
+    a: float
+    b: float
+    @overload
+    def __init__(self, text: str) -> None: ...
+    @overload
+    def __init__(self, kind: Union["ParameterPrior.Kind", str], a: float, b: float) -> None: ...
+    @staticmethod
+    def parse(text: str) -> "ParameterPrior": ...
+    def __eq__(self, other: object) -> bool: ...
+
+_Prior = Union[ParameterPrior, str]
+
+class ThetaSpec:
+    class Kind:
+        Benchmark: "ThetaSpec.Kind"
+        Benchmarks: "ThetaSpec.Kind"
+        MorphingPoint: "ThetaSpec.Kind"
+        MorphingPoints: "ThetaSpec.Kind"
+        Random: "ThetaSpec.Kind"
+        name: str
+        value: int
+    kind: "ThetaSpec.Kind"
+    benchmarks: List[str]
+    points: _FloatArray
+    n_random: int
+    priors: List[ParameterPrior]
+    @staticmethod
+    def benchmark(name: str) -> "ThetaSpec": ...
+    @staticmethod
+    def benchmark_list(names: Sequence[str]) -> "ThetaSpec": ...
+    @staticmethod
+    def point(theta: _ArrayLike) -> "ThetaSpec": ...
+    @staticmethod
+    def point_list(thetas: _ArrayLike) -> "ThetaSpec": ...
+    @staticmethod
+    def random(n_points: int, priors: Sequence[_Prior]) -> "ThetaSpec": ...
+
+_Theta = Union[ThetaSpec, str, Sequence[str], _ArrayLike]
+
+class SamplerOptions:
+    n_samples: int
+    partition: Partition
+    test_split: float
+    validation_split: float
+    sample_only_from_closest_benchmark: bool
+    n_eff_forced: float
+    seed: int
+    threads: int
+    shuffle: bool
+    exact_statistics: bool
+    def __init__(
+        self,
+        *,
+        n_samples: int = 10000,
+        partition: Union[Partition, str] = ...,
+        test_split: float = 0.2,
+        validation_split: float = 0.2,
+        sample_only_from_closest_benchmark: bool = True,
+        n_eff_forced: float = 0.0,
+        seed: int = 42,
+        threads: int = 0,
+        shuffle: bool = True,
+        exact_statistics: bool = True,
+    ) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class ThetaDrawReport:
+    theta: _FloatArray
+    cross_section: float
+    cross_section_uncertainty: float
+    n_eff: float
+    clipped_fraction: float
+    acceptance: float
+    redrawn: int
+    n_samples: int
+
+class SamplingResult:
+    samples: AugmentedSamples
+    reports: List[ThetaDrawReport]
+    def min_n_eff(self) -> float: ...
+    def brief_report(self) -> str: ...
+
+class Sampler:
+    def __init__(self, file: Union[MadMinerFile, _Path]) -> None: ...
+    @property
+    def setup(self) -> Setup: ...
+    @property
+    def events(self) -> Events: ...
+    def plain(self, theta: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object) -> SamplingResult: ...
+    def local(self, theta: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object) -> SamplingResult: ...
+    def density(self, theta: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object) -> SamplingResult: ...
+    def test(self, theta: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object) -> SamplingResult: ...
+    def ratio(
+        self, theta0: _Theta, theta1: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object
+    ) -> SamplingResult: ...
+    def more_ratios(
+        self, theta0: _Theta, theta1: _Theta, options: Optional[SamplerOptions] = None, **kwargs: object
+    ) -> SamplingResult: ...
+    def cross_sections(
+        self,
+        thetas: _ArrayLike,
+        partition: Union[Partition, str] = "all",
+        test_split: float = 0.2,
+        validation_split: float = 0.2,
+    ) -> Tuple[_FloatArray, _FloatArray]: ...
+
+# ---- simulators (bindings/simulators.cpp) ----
+class GaltonOptions:
+    levels: int
+    nails: int
+    start: int
+    steepness: float
+    def __init__(self, *, levels: int = 20, nails: int = 31, start: int = 15, steepness: float = 10.0) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class GaltonRun:
+    x: int
+    positions: List[int]
+    directions: List[int]
+    log_p_xz: float
+    t_xz: float
+    log_r_xz: float
+
+class GaltonSample:
+    theta: float
+    theta1: float
+    x: _IntArray
+    z: _IntArray
+    t_xz: _FloatArray
+    log_r_xz: _FloatArray
+    def __len__(self) -> int: ...
+
+class GaltonExact:
+    theta: float
+    p: _FloatArray
+    dp_dtheta: _FloatArray
+    t: _FloatArray
+
+class GaltonBoard:
+    def __init__(
+        self, options: Optional[GaltonOptions] = None, *, levels: int = 20, nails: int = 31, start: int = 15, steepness: float = 10.0
+    ) -> None: ...
+    @property
+    def options(self) -> GaltonOptions: ...
+    @property
+    def n_outcomes(self) -> int: ...
+    def p_left(self, level: int, position: int, theta: float) -> float: ...
+    def dp_left(self, level: int, position: int, theta: float) -> float: ...
+    def run(self, theta: float, theta1: float, uniforms: _ArrayLike) -> GaltonRun: ...
+    def simulate(self, theta: float, n: int, seed: int, theta1: float = 0.0) -> GaltonSample: ...
+    def joint_log_likelihood(self, positions: _ArrayLike, x: int, theta: float) -> float: ...
+    def joint_score(self, positions: _ArrayLike, x: int, theta: float) -> float: ...
+    def exact(self, theta: float) -> GaltonExact: ...
+    def exact_log_ratio(self, theta0: float, theta1: float) -> _FloatArray: ...
+
+class WHOptions:
+    sqrt_s: float
+    m_w: float
+    gamma_w: float
+    m_h: float
+    m_b: float
+    g_fermi: float
+    lambda_: float
+    br_h_bb: float
+    lepton_flavours: int
+    bw_cutoff: float
+    parton_level: bool
+    apply_cuts: bool
+    lepton_resolution: float
+    jet_stochastic: float
+    jet_constant: float
+    met_noise: float
+    unweighted: bool
+    warmup: int
+    threads: int
+    ttbar_cross_section: float
+    wbb_cross_section: float
+    def __init__(self, **kwargs: Union[float, int, bool]) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class WHPartonEvent:
+    lepton: _FloatArray
+    neutrino: _FloatArray
+    b: _FloatArray
+    bbar: _FloatArray
+    parton1: _FloatArray
+    parton2: _FloatArray
+    charge: int
+    def __init__(
+        self,
+        lepton: _ArrayLike,
+        neutrino: _ArrayLike,
+        b: _ArrayLike,
+        bbar: _ArrayLike,
+        parton1: _ArrayLike,
+        parton2: _ArrayLike,
+        charge: int = 1,
+    ) -> None: ...
+
+class WHSample:
+    setup: Setup
+    events: Events
+    components: _FloatArray
+    sigma_components: _FloatArray
+    momenta: _FloatArray
+    candidates: int
+    accepted: int
+    overweight: int
+    def to_madminer_file(self) -> MadMinerFile: ...
+    def __len__(self) -> int: ...
+    def __copy__(self) -> "WHSample": ...
+    def __deepcopy__(self, memo: dict) -> "WHSample": ...
+
+class WHTruth:
+    log_p: _FloatArray
+    log_r: _FloatArray
+    t: _FloatArray
+
+class PartonDensities:
+    u: float
+    d: float
+    ubar: float
+    dbar: float
+    s: float
+    c: float
+    g: float
+
+def grv94_lo(x: float, q2: float) -> PartonDensities: ...
+def wh_monomials(theta: _ArrayLike) -> _FloatArray: ...
+def wh_monomial_gradients(theta: _ArrayLike) -> _FloatArray: ...
+
+class WHSimulator:
+    def __init__(self, options: Optional[WHOptions] = None, **kwargs: Union[float, int, bool]) -> None: ...
+    @property
+    def options(self) -> WHOptions: ...
+    @staticmethod
+    def parameter_space() -> ParameterSpace: ...
+    @staticmethod
+    def default_benchmarks() -> List[Benchmark]: ...
+    @staticmethod
+    def observable_names() -> List[str]: ...
+    def kappa(self) -> float: ...
+    def couplings(self, theta: _ArrayLike) -> Tuple[float, float, float]: ...
+    def matrix_element_pieces(self, quark: _ArrayLike, antiquark: _ArrayLike, event: WHPartonEvent) -> _FloatArray: ...
+    def matrix_element_squared(self, event: WHPartonEvent, theta: _ArrayLike, quark_in_beam1: bool = True) -> float: ...
+    def dsigma_components(self, event: WHPartonEvent) -> _FloatArray: ...
+    def parton_observables(self, event: WHPartonEvent) -> _FloatArray: ...
+    def generate(
+        self, n: int, seed: int, benchmarks: Optional[Sequence[Benchmark]] = None, sampling_benchmark: int = 0
+    ) -> WHSample: ...
+    def add_background(self, sample: WHSample, n_ttbar: int, n_wbb: int, seed: int) -> None: ...
+    def truth(self, sample: WHSample, theta0: _ArrayLike, theta1: _ArrayLike) -> WHTruth: ...
+    @staticmethod
+    def cross_section(sample: WHSample, theta: _ArrayLike) -> float: ...
+    @staticmethod
+    def cross_sections(sample: WHSample, thetas: _ArrayLike) -> _FloatArray: ...
+
+def write_wh_lhe(path: _Path, sample: WHSample, simulator: WHSimulator) -> None: ...
