@@ -4,8 +4,10 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,7 +102,11 @@ inline bool parse_int(std::string_view& s, int& out) {
   std::string_view retry = s;
   double value = 0;
   if (!parse_double(retry, value)) return false;
-  if (value != static_cast<double>(static_cast<int>(value))) return false;
+  // Range first: converting a double outside int's range (or NaN) to int is undefined behaviour.
+  if (!(value >= static_cast<double>(std::numeric_limits<int>::min()) &&
+        value <= static_cast<double>(std::numeric_limits<int>::max())) ||
+      value != std::trunc(value))
+    return false;
   out = static_cast<int>(value);
   s = retry;
   return true;

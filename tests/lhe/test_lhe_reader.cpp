@@ -272,6 +272,19 @@ TEST_CASE("particle records are read field by field") {
   CHECK(other.named_weights == std::vector<double>{2.0, 3.0, 5.0});
 }
 
+TEST_CASE("integer columns written as decimals (\"2.000E+00\") are read as integers") {
+  const std::string good = test::small_lhe_text();
+  auto path = test::write_text("decimal_id.lhe", test::replace_once(good, "        2  1    1    2  501", "  2.000E+00  1    1    2  5.01E+02"));
+  lhe::Reader reader(path);
+  lhe::Event event;
+  REQUIRE(reader.next(event));
+  CHECK(event.particles[3].pdg_id == 2);
+  CHECK(event.particles[3].color1 == 501);
+  // A fractional value in an integer column is an error, not a truncation.
+  auto fractional = test::write_text("fractional_id.lhe", test::replace_once(good, "        2  1    1    2  501", "      2.5  1    1    2  501"));
+  check_format_error([&] { read_through(fractional); }, {"fractional_id.lhe", "line 33", "particle 4 of 5"});
+}
+
 TEST_CASE("options are validated, and defaults are valid") {
   CHECK_NOTHROW(lhe::ReaderOptions{}.validate());
   lhe::ReaderOptions bad;
@@ -377,6 +390,12 @@ TEST_CASE("broken files: an error naming the file, the line and the event, never
     auto path = test::write_text("bad_particle.lhe", test::replace_once(good, "+6.0e+01", "six"));
     check_format_error([&] { read_through(path); }, {"bad_particle.lhe", "line 33", "event 0", "particle 4 of 5"});
   }
+  SUBCASE("an integer column beyond int's range (found by the fuzzer: undefined behaviour before)") {
+    auto path = test::write_text("huge_id.lhe", test::replace_once(good, "        2  1    1    2  501", "  5.01186e+11  1    1    2  501"));
+    check_format_error([&] { read_through(path); }, {"huge_id.lhe", "line 33", "event 0", "particle 4 of 5"});
+    auto huge = test::write_text("huge_int.lhe", test::replace_once(good, "        2  1    1    2  501", "  99999999999  1    1    2  501"));
+    check_format_error([&] { read_through(huge); }, {"huge_int.lhe", "line 33", "event 0", "particle 4 of 5"});
+  }
   SUBCASE("a negative NUP") {
     auto path = test::write_text("neg_nup.lhe", test::replace_once(good, " 5      1 +2.0", " -5      1 +2.0"));
     check_format_error([&] { read_through(path); }, {"neg_nup.lhe", "NUP = -5"});
@@ -417,8 +436,8 @@ TEST_CASE("one Event reused across readers of files with different weights") {
 }
 
 TEST_CASE("random corruptions of a small file: an sbi::Error or a clean read, never a crash or a hang") {
-  // Not a fuzzer (that is still to come), but a fixed-seed sweep over byte flips, deletions and
-  // truncations of the generated file, plain and gzip.
+  // A fixed-seed sweep over byte flips, deletions and truncations of the generated file, plain and
+  // gzip, that runs with every build; the coverage-guided fuzzer is test_lhe_fuzz (fuzz/).
   const std::string good = test::small_lhe_text();
   std::mt19937_64 rng(20240605);
   int errors = 0, clean = 0;
