@@ -13,9 +13,10 @@
 /// once per event subset, O(N·C)), a draw picks component c with probability ∝ |φ_c(θ)| S_c
 /// (S_c = Σ_i k_i |a_ic|), then event i from table c, and accepts it with probability
 /// max(w_i(θ), 0) / Σ_c |φ_c(θ) a_ic|. The accepted events follow p_i ∝ k_i max(w_i(θ), 0)
-/// exactly (the envelope dominates the target event by event), at O(C) per proposal. The same is
-/// done in the benchmark basis (envelope Σ_b |w_b(θ)| w_ib) when that envelope is tighter, chosen
-/// per θ by the smaller total.
+/// exactly (the envelope dominates the target event by event), at O(C) per proposal. The
+/// acceptance is Σ_i max(w_i(θ), 0) / Σ_i Σ_c |φ_c(θ) a_ic| (reported per θ); it drops where the
+/// components cancel strongly. (An envelope in the benchmark basis, Σ_b |w_b(θ)| |w_ib|, would be
+/// tight at the benchmarks themselves; it is not implemented.)
 ///
 /// Conventions that differ from MadMiner, on purpose:
 /// * Partitions are exact contiguous slices (MadMiner drops one event at each boundary), and the
