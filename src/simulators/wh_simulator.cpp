@@ -601,12 +601,16 @@ WHSample WHSimulator::generate(Index n, std::uint64_t seed, const std::vector<Be
   std::vector<SignalEvent> events;
   if (o.unweighted) {
     if (n > 0 && !(w_max > 0)) throw NumericalError("WH warm-up found no event passing the cuts; increase WHOptions.warmup");
+    // The number of blocks of each round depends only on what was generated so far (the first round
+    // on the warm-up's acceptance mean w / w_max), never on the thread count: every block that is
+    // run enters sigma_components, so the sample must not depend on how many ran in parallel.
+    const double warm_acceptance = weight_at(phi_gen, sums) / (static_cast<double>(candidates) * w_max);
     Index next = 0;
     while (static_cast<Index>(events.size()) < n) {
-      const double eff = std::max(1e-4, static_cast<double>(events.size() + 1) / std::max<Index>(1, next * kBlock));
+      const double eff = std::max(1e-4, next == 0 ? warm_acceptance
+                                                  : static_cast<double>(events.size() + 1) / static_cast<double>(next * kBlock));
       const Index missing = n - static_cast<Index>(events.size());
-      Index count = next == 0 ? std::max<Index>(o.threads, 1) : std::max<Index>(1, static_cast<Index>(missing / (eff * kBlock) * 1.1) + 1);
-      count = ((count + o.threads - 1) / o.threads) * o.threads;
+      const Index count = std::max<Index>(1, static_cast<Index>(missing / (eff * kBlock) * 1.1) + 1);
       for (auto& r : run_blocks(next, count, o.threads, [&](Index k) { return block(k, 1, w_max, kBlock); })) {
         for (int c = 0; c < 6; ++c) sums[c] += r.sums[c];
         candidates += r.candidates;
