@@ -375,6 +375,17 @@ struct CutSpec {
   bool pass_if_undefined = false;
 };
 
+/// A per-event efficiency (MadMiner's LHEReader.add_efficiency): every weight of a kept event is
+/// multiplied by its value — a trigger, b-tagging or isolation efficiency as a function of the
+/// kinematics (`pt_l1 > 30 ? 0.95 : 0.7`). Several efficiencies multiply. The value must be finite
+/// and ≥ 0; where it is undefined (a missing object), `default_value` is used (MadMiner's
+/// value_if_not_parsed).
+struct EfficiencySpec {
+  std::string expression;
+  ObservableFunction function;
+  double default_value = 1.0;
+};
+
 /// Compiles observables and cuts once and evaluates them per event. Expression errors (syntax,
 /// unknown variables) throw InvalidArgument naming the expression and the problem.
 class ObservableCalculator {
@@ -427,6 +438,8 @@ struct ConvertOptions {
   /// Observables (at least one) and cuts, see ObservableSpec / CutSpec.
   std::vector<ObservableSpec> observables;
   std::vector<CutSpec> cuts;
+  /// Efficiencies applied to the weights of the events that pass the cuts (EfficiencySpec).
+  std::vector<EfficiencySpec> efficiencies;
   KinematicsOptions kinematics;
   /// Reading options (normalisation fallback, limits).
   ReaderOptions reader;
@@ -459,7 +472,7 @@ struct SampleReport {
 
 /// Reads every sample into one MadMinerFile: the given set-up with the observables' names and
 /// definitions, the events (observations, weights in pb per event normalised per file as the
-/// top of this header says, times k_factor), sampling_benchmarks, and the sample summary (events
+/// top of this header says, times k_factor and the efficiencies), sampling_benchmarks, and the sample summary (events
 /// kept per physical benchmark and background). Several signal files generated at the same
 /// benchmark are one sample in pieces: each file's weights are further multiplied by
 /// N_file / N_benchmark (events read), so that together they sum to σ once, not once per file.
@@ -467,8 +480,9 @@ struct SampleReport {
 /// Events dropped by cuts or undefined observables still count in N (they were generated), so
 /// the kept weights sum to the fiducial σ. `reports`, when given, receives one entry per file;
 /// its cross_section_pb is that file's own estimate (before the N_file / N_benchmark share).
-/// Throws FormatError for malformed files, NotFound when a benchmark has no weight in a signal
-/// file, InvalidArgument for bad options.
+/// Throws FormatError for malformed files or an efficiency that is negative or not finite for an
+/// event (naming the file, the event and the expression), NotFound when a benchmark has no weight
+/// in a signal file, InvalidArgument for bad options.
 MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, const ConvertOptions& options,
                      std::vector<SampleReport>* reports = nullptr);
 

@@ -19,6 +19,7 @@ struct LheArguments {
   std::vector<std::string> backgrounds;
   std::vector<std::string> observables;
   std::vector<std::string> cuts;
+  std::vector<std::string> efficiencies;
   std::vector<std::string> defaults;
   std::vector<std::string> weight_map;
   std::string benchmark;
@@ -101,6 +102,11 @@ void run_lhe(const LheArguments& a) {
     cut.expression = text;
     options.cuts.push_back(std::move(cut));
   }
+  for (const auto& text : a.efficiencies) {
+    lhe::EfficiencySpec efficiency;
+    efficiency.expression = text;
+    options.efficiencies.push_back(std::move(efficiency));
+  }
   for (const auto& text : a.weight_map) options.weight_for_benchmark.push_back(split_assignment(text, "--weight"));
   options.ignore_unmapped_weights = a.ignore_unmapped;
   options.shuffle = a.shuffle;
@@ -163,6 +169,10 @@ void add_lhe_command(CLI::App& app) {
   command->add_option("--observable", a->observables, "NAME=EXPR, repeatable (muparser expression, e.g. m_jj=m_jj)")
       ->allow_extra_args(false);
   command->add_option("--cut", a->cuts, "EXPR that must be non-zero, repeatable (e.g. 'pt_j1 > 30')")->allow_extra_args(false);
+  command->add_option("--efficiency", a->efficiencies,
+                      "EXPR multiplying every weight of an event that passes the cuts (e.g. 'pt_l1 > 30 ? 0.95 : 0.7'; "
+                      "1 where undefined), repeatable")
+      ->allow_extra_args(false);
   command->add_option("--default", a->defaults,
                       "NAME=VALUE: store VALUE where observable NAME is undefined instead of dropping the event")
       ->allow_extra_args(false);

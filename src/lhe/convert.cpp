@@ -21,7 +21,34 @@ void ConvertOptions::validate() const {
     if (!observables[i].required && !std::isfinite(observables[i].default_value))
       throw InvalidArgument(fmt::format("observables[{}].default_value = {}: must be finite (it is stored in the file)", i,
                                         observables[i].default_value));
+  for (std::size_t i = 0; i < efficiencies.size(); ++i) {
+    if (efficiencies[i].expression.empty() && !efficiencies[i].function)
+      throw InvalidArgument(fmt::format("efficiencies[{}]: neither an expression nor a function", i));
+    if (!(efficiencies[i].default_value >= 0) || !std::isfinite(efficiencies[i].default_value))
+      throw InvalidArgument(fmt::format("efficiencies[{}].default_value = {}: must be finite and ≥ 0", i,
+                                        efficiencies[i].default_value));
+  }
 }
+
+namespace {
+
+// Efficiencies are evaluated as optional observables (undefined → their default) that are not stored.
+ObservableCalculator efficiency_calculator(const ConvertOptions& options) {
+  std::vector<ObservableSpec> specs;
+  for (std::size_t i = 0; i < options.efficiencies.size(); ++i) {
+    const EfficiencySpec& e = options.efficiencies[i];
+    ObservableSpec spec;
+    spec.name = fmt::format("efficiency {}", i);
+    spec.expression = e.expression;
+    spec.function = e.function;
+    spec.required = false;
+    spec.default_value = e.default_value;
+    specs.push_back(std::move(spec));
+  }
+  return ObservableCalculator(std::move(specs), {}, options.kinematics);
+}
+
+}  // namespace
 
 MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, const ConvertOptions& options,
                      std::vector<SampleReport>* reports) {
@@ -35,6 +62,8 @@ MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, 
       throw InvalidArgument(fmt::format("samples[{}].k_factor = {}: must be finite and > 0", s, samples[s].k_factor));
 
   ObservableCalculator calculator(options.observables, options.cuts, options.kinematics);
+  ObservableCalculator efficiencies = efficiency_calculator(options);
+  std::vector<double> efficiency_values(options.efficiencies.size());
   const std::size_t n_o = calculator.n_observables();
   std::vector<double> observations, weights;
   std::vector<std::int64_t> sampling;
@@ -109,15 +138,30 @@ MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, 
         ++report.undefined_observables;
         continue;
       }
+      double efficiency = 1.0;
+      if (!efficiency_values.empty()) {
+        efficiencies.evaluate(event, efficiency_values.data());
+        for (std::size_t k = 0; k < efficiency_values.size(); ++k) {
+          const double e = efficiency_values[k];
+          if (!(e >= 0) || !std::isfinite(e))
+            throw FormatError(fmt::format("'{}' line {}, event {}: efficiency '{}' = {}: an efficiency must be finite and ≥ 0",
+                                          sample.path.string(), event.line, event.index,
+                                          options.efficiencies[k].expression.empty() ? std::string("(function)")
+                                                                                     : options.efficiencies[k].expression,
+                                          e));
+          efficiency *= e;
+        }
+      }
       observations.insert(observations.end(), row.begin(), row.end());
       bool negative = false;
       if (sample.is_background) {
-        const double w = background_weight < 0 ? event.weight : event.named_weights[static_cast<std::size_t>(background_weight)];
+        const double w =
+            efficiency * (background_weight < 0 ? event.weight : event.named_weights[static_cast<std::size_t>(background_weight)]);
         negative = w < 0;
         weights.insert(weights.end(), n_b, w);
       } else {
         for (std::size_t b = 0; b < n_b; ++b) {
-          const double w = event.named_weights[static_cast<std::size_t>(weight_of_benchmark[b])];
+          const double w = efficiency * event.named_weights[static_cast<std::size_t>(weight_of_benchmark[b])];
           negative |= w < 0;
           weights.push_back(w);
         }

@@ -382,3 +382,48 @@ TEST_CASE("smeftsim VBF H: the header's 21-benchmark morphing of the converted e
     if (c == 1.0) CHECK(test::close(sigma, 3.760639, 2e-7));  // data README §2.1
   }
 }
+
+TEST_CASE("convert: efficiencies multiply the weights of the kept events (MadMiner's add_efficiency)") {
+  // The small file: two identical events with weights (2, 3, 5) under event_norm = average, so
+  // 1, 1.5, 2.5 pb per event; jets at p_T = √(70² + 20²) = 72.80 GeV (leading) and 60 GeV.
+  auto path = test::write_text("efficiency_small.lhe", test::small_lhe_text());
+  const Setup setup = lhe::setup_from_header(lhe::read_header(path));
+  lhe::ConvertOptions options;
+  options.observables = {{"pt_j1", "pt_j1"}};
+  const auto plain = lhe::convert(setup, {lhe::LheSample{path}}, options);
+  REQUIRE(plain.events->size() == 2);
+  CHECK(plain.events->weights(0, 2) == 2.5);
+
+  // A constant, a kinematic expression, a callable and an undefined one (no third jet → default).
+  options.efficiencies = {{"0.5"}, {"pt_j1 > 70 ? 0.9 : 0.4"}, {"", [](const lhe::Kinematics& k) { return k.jets.size() == 2 ? 0.8 : 0.0; }},
+                          {"pt_j3 / 100", {}, 0.75}};
+  std::vector<lhe::SampleReport> reports;
+  const auto weighted = lhe::convert(setup, {lhe::LheSample{path}}, options, &reports);
+  const double leading = plain.events->observations(0, 0);
+  CHECK(leading == doctest::Approx(std::hypot(70.0, 20.0)).epsilon(1e-12));
+  const double factor = 0.5 * (leading > 70 ? 0.9 : 0.4) * 0.8 * 0.75;
+  MESSAGE("leading jet p_T " << leading << " GeV: efficiency product " << factor);
+  for (Index i = 0; i < 2; ++i)
+    for (Index b = 0; b < 3; ++b) CHECK(weighted.events->weights(i, b) == doctest::Approx(factor * plain.events->weights(i, b)).epsilon(1e-15));
+  CHECK(reports[0].cross_section_pb == doctest::Approx(factor * 2.0).epsilon(1e-15));
+  CHECK(weighted.events->observations == plain.events->observations);
+
+  // A background file: the one weight copied to every benchmark carries the efficiency too.
+  lhe::LheSample background{path};
+  background.is_background = true;
+  options.efficiencies = {{"0.25"}};
+  const auto bkg = lhe::convert(setup, {background}, options);
+  CHECK(bkg.events->weights(1, 0) == doctest::Approx(0.25 * 1.0).epsilon(1e-15));
+  CHECK(bkg.events->weights(1, 2) == bkg.events->weights(1, 0));
+
+  // A negative value is an error naming the file, the event and the expression.
+  options.efficiencies = {{"pt_j1 - 100"}};
+  CHECK_THROWS_WITH_AS(lhe::convert(setup, {lhe::LheSample{path}}, options),
+                       doctest::Contains("efficiency_small.lhe' line 28, event 0: efficiency 'pt_j1 - 100' = -27.1989"), FormatError);
+  options.efficiencies = {{"", {}, 1.0}};
+  CHECK_THROWS_WITH_AS(lhe::convert(setup, {lhe::LheSample{path}}, options), doctest::Contains("efficiencies[0]"),
+                       InvalidArgument);
+  options.efficiencies = {{"0.5", {}, -1.0}};
+  CHECK_THROWS_WITH_AS(lhe::convert(setup, {lhe::LheSample{path}}, options),
+                       doctest::Contains("efficiencies[0].default_value = -1"), InvalidArgument);
+}
