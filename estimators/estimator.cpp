@@ -306,8 +306,10 @@ TrainingSummary Estimator::train(const AugmentedSamples& samples, const Training
   if (use_torch) {
     backend = detail::make_torch_backend(e.shape, e.parameters, loss, run, e.n_parameters);
   } else {
-    // Inside an ensemble's parallel region BLAS runs single-threaded anyway; do not touch its setting.
-    if (!omp_in_parallel()) blas.emplace(run.threads);
+    // The native engine parallelises over chunks of a batch (and over ensemble members), each with
+    // single-threaded BLAS: small GEMMs gain nothing from BLAS threads. Inside an ensemble's
+    // parallel region BLAS runs single-threaded anyway; do not touch its setting there.
+    if (!omp_in_parallel()) blas.emplace(1);
     backend = detail::make_native_backend(e.shape, e.parameters, loss, run, e.n_parameters);
   }
   TrainingSummary summary =

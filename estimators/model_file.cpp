@@ -402,3 +402,84 @@ std::vector<std::filesystem::path> Estimator::export_madminer(const std::filesys
 }
 
 }  // namespace sbi
+
+namespace sbi {
+
+EvaluationResult evaluate(const Ensemble& estimator, const RowMatrix& x, const RowMatrix& thetas, bool with_score,
+                          int threads) {
+  if (estimator.size() == 0) throw InvalidArgument("evaluate: the ensemble is empty");
+  const Estimator& first = estimator[0];
+  EvaluationResult r;
+  r.method = first.method();
+  r.parameter_names = first.parameter_names();
+  r.observable_names = first.observable_names();
+  r.n_members = estimator.size();
+  if (estimator.is_score_estimator()) {
+    if (first.reference_theta().size() > 0) r.thetas = first.reference_theta().transpose();
+    const EnsembleScore s = estimator.evaluate_score(x, threads);
+    r.t = s.mean;
+    r.t_variance = s.variance;
+  } else {
+    if (thetas.rows() == 0) throw InvalidArgument("evaluate: a ratio estimator needs at least one theta");
+    r.thetas = thetas;
+    const EnsembleRatio e = estimator.evaluate_log_ratio(x, thetas, with_score, threads);
+    r.log_r = e.mean;
+    r.log_r_variance = e.variance;
+    r.t = e.score_mean;
+    r.t_variance = e.score_variance;
+  }
+  return r;
+}
+
+void write_evaluation(const std::filesystem::path& path, const EvaluationResult& r) {
+  AtomicOutput output(path);
+  h5::File file = h5::File::create(output.temporary_path());
+  if (r.thetas.size() > 0) file.write_matrix("thetas", r.thetas);
+  if (r.log_r.size() > 0) {
+    file.write_matrix("log_r_hat", r.log_r);
+    file.write_matrix("log_r_hat_variance", r.log_r_variance);
+  }
+  if (r.t.size() > 0) {
+    file.write_matrix("t_hat", r.t);
+    file.write_matrix("t_hat_variance", r.t_variance);
+  }
+  if (!r.parameter_names.empty()) file.write_strings("parameter_names", r.parameter_names);
+  if (!r.observable_names.empty()) file.write_strings("observable_names", r.observable_names);
+  file.write_strings("metadata/method", {std::string(to_string(r.method))});
+  file.write_int_scalar("metadata/n_members", r.n_members);
+  file.write_strings("metadata/model", {r.model}, std::max<std::size_t>(256, r.model.size() + 1));
+  file.write_strings("metadata/input", {r.input}, std::max<std::size_t>(256, r.input.size() + 1));
+  file.write_strings("metadata/sbi_version", {version});
+  file.close();
+  output.commit();
+}
+
+EvaluationResult read_evaluation(const std::filesystem::path& path) {
+  const h5::File file = h5::File::open_read(path);
+  if (!file.has("metadata/method"))
+    throw FormatError(fmt::format("'{}' is not an sbi evaluation file (no metadata/method; `sbi evaluate` writes them)",
+                                  path.string()));
+  EvaluationResult r;
+  try {
+    r.method = parse_estimator_method(read_string(file, "metadata/method"));
+  } catch (const InvalidArgument& e) {
+    throw FormatError(fmt::format("'{}': metadata/method: {}", path.string(), e.what()));
+  }
+  r.n_members = read_int(file, "metadata/n_members");
+  r.model = read_string(file, "metadata/model");
+  r.input = read_string(file, "metadata/input");
+  if (file.has("thetas")) r.thetas = file.read_matrix("thetas");
+  if (file.has("log_r_hat")) {
+    r.log_r = file.read_matrix("log_r_hat");
+    r.log_r_variance = file.read_matrix("log_r_hat_variance");
+  }
+  if (file.has("t_hat")) {
+    r.t = file.read_matrix("t_hat");
+    r.t_variance = file.read_matrix("t_hat_variance");
+  }
+  if (file.has("parameter_names")) r.parameter_names = file.read_strings("parameter_names");
+  if (file.has("observable_names")) r.observable_names = file.read_strings("observable_names");
+  return r;
+}
+
+}  // namespace sbi

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <random>
 
@@ -127,9 +128,9 @@ inline double sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : s
 }  // namespace
 
 std::vector<double> native_loss(const LossSpec& loss, const TrainingData& data, std::span<const Index> rows,
-                                Index n_parameters, MlpWorkspace& ws, bool gradient) {
+                                Index n_parameters, MlpWorkspace& ws, bool gradient, Index batch_total) {
   const auto batch = static_cast<Index>(rows.size());
-  const double inv_batch = 1.0 / static_cast<double>(batch);
+  const double inv_batch = 1.0 / static_cast<double>(batch_total > 0 ? batch_total : batch);
   const FMatrix& out = ws.output;
   if (gradient) ws.grad_output.setZero(out.rows(), out.cols());
   if (is_score_method(loss.method)) {
@@ -275,6 +276,7 @@ class NativeBackend final : public TrainingBackend {
                 const TrainingOptions& options, Index n_parameters)
       : shape_(shape),
         parameters_(initial),
+        gradient_(MlpParameters::zeros(shape)),
         loss_(loss),
         options_(options),
         n_parameters_(n_parameters),
@@ -285,16 +287,32 @@ class NativeBackend final : public TrainingBackend {
   StepResult train_step(const TrainingData& data, std::span<const Index> rows, double lr) override {
     StepResult result;
     const auto batch = static_cast<Index>(rows.size());
-    gather(data, rows);
-    mlp_forward(shape_, parameters_, inputs_.data(), batch, loss_.tangents(n_parameters_), ws_, true);
-    result.terms = native_loss(loss_, data, rows, n_parameters_, ws_, true);
+    const Index chunks = (batch + native_chunk_rows - 1) / native_chunk_rows;
+    prepare_chunks(chunks);
+    const Index tangents = loss_.tangents(n_parameters_);
+    // Each chunk: forward, its share of the batch-mean loss, backward into its own gradient.
+    run_chunks(chunks, [&](Index c, Chunk& chunk) {
+      const auto part = rows.subspan(static_cast<std::size_t>(c * native_chunk_rows),
+                                     static_cast<std::size_t>(std::min(native_chunk_rows, batch - c * native_chunk_rows)));
+      gather(data, part, chunk.inputs);
+      mlp_forward(shape_, parameters_, chunk.inputs.data(), static_cast<Index>(part.size()), tangents, chunk.ws, true);
+      chunk.terms = native_loss(loss_, data, part, n_parameters_, chunk.ws, true, batch);
+      mlp_backward(shape_, parameters_, chunk.inputs.data(), chunk.ws, chunk.gradient);
+    });
+    // Sum in chunk order (independent of the threads that ran them).
+    result.terms.assign(chunks_[0].terms.size(), 0.0);
+    gradient_ = chunks_[0].gradient;
+    for (Index c = 0; c < chunks; ++c) {
+      const Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
+      for (std::size_t k = 0; k < chunk.terms.size(); ++k) result.terms[k] += chunk.terms[k];
+      if (c > 0) add(gradient_, chunk.gradient);
+    }
     for (double term : result.terms)
       if (!std::isfinite(term)) {
         result.finite = false;
         result.what_not_finite = "loss";
         return result;
       }
-    mlp_backward(shape_, parameters_, inputs_.data(), ws_, gradient_);
     if (!gradient_.all_finite()) {
       result.finite = false;
       result.what_not_finite = "gradient";
@@ -311,18 +329,22 @@ class NativeBackend final : public TrainingBackend {
   }
 
   std::vector<double> loss(const TrainingData& data, std::span<const Index> rows) override {
-    constexpr std::size_t chunk = 4096;
-    std::vector<double> sum;
-    for (std::size_t first = 0; first < rows.size(); first += chunk) {
-      const auto part = rows.subspan(first, std::min(chunk, rows.size() - first));
-      gather(data, part);
-      mlp_forward(shape_, parameters_, inputs_.data(), static_cast<Index>(part.size()), loss_.tangents(n_parameters_),
-                  ws_, false);
-      const auto terms = native_loss(loss_, data, part, n_parameters_, ws_, false);
-      if (sum.empty()) sum.assign(terms.size(), 0.0);
-      for (std::size_t k = 0; k < terms.size(); ++k) sum[k] += terms[k] * static_cast<double>(part.size());
-    }
-    for (double& s : sum) s /= static_cast<double>(std::max<std::size_t>(rows.size(), 1));
+    constexpr Index rows_per_chunk = 4096;
+    const auto n = static_cast<Index>(rows.size());
+    const Index chunks = (n + rows_per_chunk - 1) / rows_per_chunk;
+    if (chunks == 0) return {};
+    prepare_chunks(chunks);
+    const Index tangents = loss_.tangents(n_parameters_);
+    run_chunks(chunks, [&](Index c, Chunk& chunk) {
+      const auto part = rows.subspan(static_cast<std::size_t>(c * rows_per_chunk),
+                                     static_cast<std::size_t>(std::min(rows_per_chunk, n - c * rows_per_chunk)));
+      gather(data, part, chunk.inputs);
+      mlp_forward(shape_, parameters_, chunk.inputs.data(), static_cast<Index>(part.size()), tangents, chunk.ws, false);
+      chunk.terms = native_loss(loss_, data, part, n_parameters_, chunk.ws, false, n);
+    });
+    std::vector<double> sum(chunks_[0].terms.size(), 0.0);
+    for (Index c = 0; c < chunks; ++c)
+      for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += chunks_[static_cast<std::size_t>(c)].terms[k];
     return sum;
   }
 
@@ -330,10 +352,50 @@ class NativeBackend final : public TrainingBackend {
   void write_parameters(const MlpParameters& in) override { parameters_ = in; }
 
  private:
-  void gather(const TrainingData& data, std::span<const Index> rows) {
+  struct Chunk {
+    MlpWorkspace ws;
+    FMatrix inputs;
+    MlpParameters gradient;
+    std::vector<double> terms;
+  };
+
+  void prepare_chunks(Index chunks) {
+    if (static_cast<Index>(chunks_.size()) < chunks) chunks_.resize(static_cast<std::size_t>(chunks));
+  }
+
+  // Runs f(c, chunk) for every chunk, on up to options_.threads threads (single-threaded BLAS
+  // inside the parallel region) when there is more than one chunk.
+  template <typename F>
+  void run_chunks(Index chunks, F&& f) {
+    const int threads = static_cast<int>(std::min<Index>(std::max(options_.threads, 1), chunks));
+    if (threads > 1 && !omp_in_parallel()) {
+      std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chunks));
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (Index c = 0; c < chunks; ++c) {
+        try {
+          f(c, chunks_[static_cast<std::size_t>(c)]);
+        } catch (...) {
+          errors[static_cast<std::size_t>(c)] = std::current_exception();
+        }
+      }
+      for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
+    } else {
+      for (Index c = 0; c < chunks; ++c) f(c, chunks_[static_cast<std::size_t>(c)]);
+    }
+  }
+
+  static void gather(const TrainingData& data, std::span<const Index> rows, FMatrix& out) {
     const Index cols = data.inputs.cols();
-    inputs_.resize(static_cast<Index>(rows.size()), cols);
-    for (std::size_t i = 0; i < rows.size(); ++i) inputs_.row(static_cast<Index>(i)) = data.inputs.row(rows[i]);
+    out.resize(static_cast<Index>(rows.size()), cols);
+    for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Index>(i)) = data.inputs.row(rows[i]);
+  }
+
+  static void add(MlpParameters& target, const MlpParameters& other) {
+    for (std::size_t l = 0; l < target.weights.size(); ++l) {
+      target.weights[l] += other.weights[l];
+      target.biases[l] += other.biases[l];
+    }
   }
 
   MlpShape shape_;
@@ -342,8 +404,7 @@ class NativeBackend final : public TrainingBackend {
   TrainingOptions options_;
   Index n_parameters_;
   NativeOptimizer optimizer_;
-  MlpWorkspace ws_;
-  FMatrix inputs_;
+  std::vector<Chunk> chunks_;
 };
 
 }  // namespace

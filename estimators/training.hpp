@@ -51,9 +51,15 @@ struct LossSpec {
 
 /// Computes the loss terms of one batch from the network outputs (ws.output, stacked primal and
 /// tangent rows) and, when `gradient` is true, fills ws.grad_output with ∂total/∂output.
-/// `rows` are the batch's rows of `data` in the order of the network's input.
+/// `rows` are the batch's rows of `data` in the order of the network's input. Means are taken over
+/// `batch_total` samples (default: rows.size()), so that a batch evaluated in chunks sums exactly.
 std::vector<double> native_loss(const LossSpec& loss, const TrainingData& data, std::span<const Index> rows,
-                                Index n_parameters, MlpWorkspace& ws, bool gradient);
+                                Index n_parameters, MlpWorkspace& ws, bool gradient, Index batch_total = 0);
+
+/// Rows per chunk of the native engine: a batch is processed in chunks of this many rows (in
+/// parallel when there are threads to spare) and their gradients are summed in chunk order, so the
+/// result is the same for any thread count; chunks also keep the working set in the L2 cache.
+inline constexpr Index native_chunk_rows = 256;
 
 /// Prepares standardised fp32 data. `scalings` are applied (computed by compute_scalings).
 TrainingData prepare_training_data(EstimatorMethod method, const AugmentedSamples& samples, const Scalings& scalings,

@@ -145,8 +145,9 @@ struct TrainingOptions {
   Index limit_samplesize = 0;
   /// Seed of the initial weights, the validation split and the batch order.
   std::uint64_t seed = 1;
-  /// Threads for the linear algebra and, in an ensemble, for members trained side by side
-  /// (0 = all cores).
+  /// Threads (0 = all cores). The native engine runs the chunks of 256 samples of a batch in
+  /// parallel (so batches > 256 use them) and, in an ensemble, members side by side; the result does
+  /// not depend on the number. LibTorch uses them for its intra-op parallelism.
   int threads = 0;
   Device device = Device::Cpu;
   Backend backend = Backend::Auto;
@@ -378,6 +379,36 @@ struct ReferenceCheck {
   double max_abs = 0.0;
 };
 ReferenceCheck reference_hypothesis_check(const Ensemble& estimator, const RowMatrix& x);
+
+/// What `sbi evaluate` computes and writes: an ensemble's outputs on E events.
+struct EvaluationResult {
+  EstimatorMethod method = EstimatorMethod::Sally;
+  std::vector<std::string> parameter_names;
+  std::vector<std::string> observable_names;
+  /// Ratio estimators: the T evaluated θ (T × P). Score estimators: the reference point (1 × P).
+  RowMatrix thetas;
+  /// Ratio estimators: log r̂(x_e|θ_t, θ1) and its variance over the members, T × E.
+  RowMatrix log_r;
+  RowMatrix log_r_variance;
+  /// Score estimators: t̂(x_e), E × P. Ratio estimators with the score: t̂(x_e|θ_t), (T·E) × P.
+  RowMatrix t;
+  RowMatrix t_variance;
+  Index n_members = 1;
+  /// Where the model and the events came from.
+  std::string model;
+  std::string input;
+};
+
+/// Evaluates an ensemble on events x: t̂(x) for score estimators (thetas ignored), log r̂ at each row
+/// of `thetas` (and t̂ when `with_score`) for ratio estimators.
+EvaluationResult evaluate(const Ensemble& estimator, const RowMatrix& x, const RowMatrix& thetas = {},
+                          bool with_score = false, int threads = 0);
+/// Writes an evaluation as HDF5 (atomically): datasets thetas, log_r_hat, log_r_hat_variance,
+/// t_hat, t_hat_variance (those that are set), parameter_names, observable_names and
+/// metadata/{method, n_members, model, input, sbi_version}.
+void write_evaluation(const std::filesystem::path& path, const EvaluationResult& result);
+/// Reads a file written by write_evaluation; FormatError naming the file and dataset otherwise.
+EvaluationResult read_evaluation(const std::filesystem::path& path);
 
 /// Number of CPU threads a `threads` option of 0 means (the cores sbi may use).
 int default_thread_count();

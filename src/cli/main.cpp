@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   sbi::cli::add_augment_command(app);
   sbi::cli::add_xsec_command(app);
   sbi::cli::add_simulate_command(app);
+  sbi::cli::add_train_command(app);
+  sbi::cli::add_evaluate_command(app);
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-') {
