@@ -266,7 +266,7 @@ during the call); return None or NaN for "undefined", a bool or number for cuts.
 
   // ---- records ----
   py::class_<Particle>(m, "Particle", "One particle of an event (HEPEUP record; momenta and masses in GeV, lifetime in mm).")
-      .def(py::init<>())
+      .def(py::init<>(), "A particle with every field 0.")
       .def_readwrite("pdg_id", &Particle::pdg_id, "IDUP")
       .def_readwrite("status", &Particle::status, "ISTUP: -1 incoming, 1 final state, 2 intermediate resonance")
       .def_readwrite("mother1", &Particle::mother1, "MOTHUP(1), 1-based, 0 = none")
@@ -305,7 +305,7 @@ during the call); return None or NaN for "undefined", a bool or number for cuts.
       .def_readonly("extra", &InitBlock::extra, "Text after the process lines up to </init>.");
 
   py::class_<WeightInfo>(m, "WeightInfo", "A named weight declared in <initrwgt>.")
-      .def_readonly("id", &WeightInfo::id)
+      .def_readonly("id", &WeightInfo::id, "The weight's id (str), as in <rwgt><wgt id=...>.")
       .def_readonly("text", &WeightInfo::text, "The element's text (MadGraph: the param-card changes).")
       .def_readonly("group", &WeightInfo::group, "The enclosing <weightgroup>'s name; '' when none.")
       .def("__repr__", [](const WeightInfo& w) {
@@ -335,7 +335,7 @@ during the call); return None or NaN for "undefined", a bool or number for cuts.
       });
 
   py::class_<Event>(m, "Event", "One event (HEPEUP, weights as in the file, without normalisation).")
-      .def(py::init<>())
+      .def(py::init<>(), "An empty event (no particles).")
       .def_readonly("index", &Event::index, "0-based index in the file.")
       .def_readonly("line", &Event::line, "1-based line number of its <event> tag.")
       .def_readonly("process_id", &Event::process_id, "IDPRUP")
@@ -421,7 +421,7 @@ The constructor reads the header; reading releases the GIL. Raises FileNotFoundE
             return event;
           },
           "The next Event, or None at the end of the file (after checking the file ends properly).")
-      .def("__iter__", [](py::object self) { return self; })
+      .def("__iter__", [](py::object self) { return self; }, "The reader itself: iterating yields the events.")
       .def("__next__",
            [](PyReader& r) {
              Reader& reader = r.get();
@@ -433,10 +433,11 @@ The constructor reads the header; reading releases the GIL. Raises FileNotFoundE
              }
              if (!ok) throw py::stop_iteration();
              return event;
-           })
+           },
+           "The next Event; StopIteration at the end of the file.")
       .def("close", [](PyReader& r) { r.reader.reset(); }, "Closes the file; later use raises ValueError.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PyReader& r, py::args) { r.reader.reset(); })
+      .def("__enter__", [](py::object self) { return self; }, "The reader (a context manager that closes it).")
+      .def("__exit__", [](PyReader& r, py::args) { r.reader.reset(); }, "Closes the file.")
       .def("__repr__", [](const PyReader& r) {
         return fmt::format("Reader({}{})", quoted(r.path.string()), r.reader ? "" : ", closed");
       });
@@ -454,8 +455,8 @@ The constructor reads the header; reading releases the GIL. Raises FileNotFoundE
   // ---- benchmarks from the header ----
   py::class_<ParamCardChange>(m, "ParamCardChange", "One param-card change: 'set param_card BLOCK ID VALUE # orig: X'.")
       .def_readonly("block", &ParamCardChange::block, "As written (compare case-insensitively).")
-      .def_readonly("lha_id", &ParamCardChange::lha_id)
-      .def_readonly("value", &ParamCardChange::value)
+      .def_readonly("lha_id", &ParamCardChange::lha_id, "Entry of the block (int).")
+      .def_readonly("value", &ParamCardChange::value, "The new value (the parameter's units).")
       .def_readonly("original", &ParamCardChange::original, "The '# orig:' value, or None.")
       .def("__repr__", [](const ParamCardChange& c) {
         return fmt::format("ParamCardChange(block={}, lha_id={}, value={}, original={})", quoted(c.block), c.lha_id,
@@ -503,7 +504,7 @@ describes a parameter point.
   // ---- kinematics ----
   py::class_<FourMomentum>(m, "FourMomentum", "A four-momentum (px, py, pz, e) in GeV.")
       .def(py::init([](double px, double py, double pz, double e) { return FourMomentum{px, py, pz, e}; }), py::arg("px") = 0.0,
-           py::arg("py") = 0.0, py::arg("pz") = 0.0, py::arg("e") = 0.0)
+           py::arg("py") = 0.0, py::arg("pz") = 0.0, py::arg("e") = 0.0, "Components in GeV.")
       .def_readwrite("px", &FourMomentum::px, "GeV")
       .def_readwrite("py", &FourMomentum::py, "GeV")
       .def_readwrite("pz", &FourMomentum::pz, "GeV")
@@ -519,8 +520,8 @@ describes a parameter point.
   m.def("delta_r", &delta_r, py::arg("a"), py::arg("b"), "Delta R = sqrt(Delta eta^2 + Delta phi^2).");
 
   py::class_<PhysicsObject>(m, "PhysicsObject", "A final-state object: momentum p (FourMomentum, GeV) and PDG id.")
-      .def_readonly("p", &PhysicsObject::p)
-      .def_readonly("pdg_id", &PhysicsObject::pdg_id)
+      .def_readonly("p", &PhysicsObject::p, "The four-momentum (FourMomentum, GeV).")
+      .def_readonly("pdg_id", &PhysicsObject::pdg_id, "PDG id (int; sign = particle / antiparticle).")
       .def("__repr__", [](const PhysicsObject& o) { return fmt::format("PhysicsObject(pdg_id={}, p={})", o.pdg_id, momentum_repr(o.p)); });
 
   OptionsBinder<KinematicsOptions>(m, "KinematicsOptions", "Options of the event kinematics.")
@@ -539,7 +540,8 @@ physical). event: the Event. momenta(name) gives (px, py, pz, E) as an ndarray (
 value(name) a built-in variable ('pt_j1', 'm_jj', ...; NaN when undefined).
 )doc");
   auto collection_property = [&](const char* name, std::vector<PhysicsObject> Kinematics::*member) {
-    kinematics.def_property_readonly(name, [member](const KinematicsView& k) { return k.get().*member; });
+    kinematics.def_property_readonly(name, [member](const KinematicsView& k) { return k.get().*member; },
+                                     "The collection (list[PhysicsObject], a copy), ordered by decreasing p_T.");
   };
   collection_property("leptons", &Kinematics::leptons);
   collection_property("electrons", &Kinematics::electrons);
@@ -623,8 +625,9 @@ undefined). Values in the units of the variables (GeV, radians).
            py::arg("default_value") = 0.0,
            "name: stored in the file; expression: muparser text (or the stored definition when function is given); "
            "function: callable on a Kinematics; required: drop events where it is undefined (else store default_value).")
-      .def_readwrite("name", &ObservableSpec::name)
-      .def_readwrite("expression", &ObservableSpec::expression)
+      .def_readwrite("name", &ObservableSpec::name, "Name stored in the file (str; non-empty, unique).")
+      .def_readwrite("expression", &ObservableSpec::expression,
+                     "muparser expression, or the stored definition when function is set (str).")
       .def_property(
           "function", [](const ObservableSpec& s) { return from_function(s.function); },
           [](ObservableSpec& s, py::object f) { s.function = to_function(f, fmt::format("observable '{}'", s.name)); },
@@ -644,8 +647,10 @@ undefined). Values in the units of the variables (GeV, radians).
              c.pass_if_undefined = pass_if_undefined;
              return c;
            }),
-           py::arg("expression") = "", py::arg("function") = py::none(), py::arg("pass_if_undefined") = false)
-      .def_readwrite("expression", &CutSpec::expression)
+           py::arg("expression") = "", py::arg("function") = py::none(), py::arg("pass_if_undefined") = false,
+           "expression: muparser text ('m_jj > 500'); function: callable on a Kinematics (then expression is ignored); "
+           "pass_if_undefined: whether an event where the cut is undefined passes.")
+      .def_readwrite("expression", &CutSpec::expression, "muparser expression (str); non-zero = pass.")
       .def_property(
           "function", [](const CutSpec& c) { return from_function(c.function); },
           [](CutSpec& c, py::object f) { c.function = to_function(f, "cut"); }, "Callable on a Kinematics, or None.")
@@ -681,7 +686,7 @@ undefined). Values in the units of the variables (GeV, radians).
           py::arg("event"),
           "(outcome, values, failed_index) for one Event: values (n_observables,) complete only when kept; failed_index "
           "the first failing cut or undefined observable, -1 when kept.")
-      .def_property_readonly("n_observables", &ObservableCalculator::n_observables)
+      .def_property_readonly("n_observables", &ObservableCalculator::n_observables, "Number of observables (int).")
       .def("observables", &ObservableCalculator::observables, "The set-up's Observable entries (name, definition).");
 
   // ---- conversion ----
@@ -702,10 +707,11 @@ undefined). Values in the units of the variables (GeV, radians).
            "is_background: copy one weight (background_weight_id, '' = XWGTUP) to every benchmark; k_factor: multiplies "
            "every weight (> 0).")
       .def_readwrite("path", &LheSample::path, "The file (pathlib.Path).")
-      .def_readwrite("sampling_benchmark", &LheSample::sampling_benchmark)
-      .def_readwrite("is_background", &LheSample::is_background)
-      .def_readwrite("background_weight_id", &LheSample::background_weight_id)
-      .def_readwrite("k_factor", &LheSample::k_factor)
+      .def_readwrite("sampling_benchmark", &LheSample::sampling_benchmark,
+                     "Benchmark the events were generated at (str; '' = the reference).")
+      .def_readwrite("is_background", &LheSample::is_background, "Background: one weight copied to every benchmark.")
+      .def_readwrite("background_weight_id", &LheSample::background_weight_id, "Weight used for background ('' = XWGTUP).")
+      .def_readwrite("k_factor", &LheSample::k_factor, "Multiplies every weight of the file (> 0).")
       .def("__repr__", [](const LheSample& s) {
         return fmt::format("LheSample({}, sampling_benchmark={}, is_background={}, k_factor={})", quoted(s.path.string()),
                            quoted(s.sampling_benchmark), s.is_background ? "True" : "False", float_repr(s.k_factor));
@@ -734,13 +740,14 @@ undefined). Values in the units of the variables (GeV, radians).
       .finish();
 
   py::class_<SampleReport>(m, "SampleReport", "Per-file counts of convert.")
-      .def_readonly("path", &SampleReport::path)
-      .def_readonly("events_read", &SampleReport::events_read)
-      .def_readonly("events_kept", &SampleReport::events_kept)
-      .def_readonly("failed_cuts", &SampleReport::failed_cuts)
-      .def_readonly("undefined_observables", &SampleReport::undefined_observables)
-      .def_readonly("negative_weight_events", &SampleReport::negative_weight_events)
-      .def_readonly("event_norm", &SampleReport::event_norm)
+      .def_readonly("path", &SampleReport::path, "The file (pathlib.Path).")
+      .def_readonly("events_read", &SampleReport::events_read, "Events in the file.")
+      .def_readonly("events_kept", &SampleReport::events_kept, "Events that passed the cuts with every required observable.")
+      .def_readonly("failed_cuts", &SampleReport::failed_cuts, "Events dropped by a cut.")
+      .def_readonly("undefined_observables", &SampleReport::undefined_observables,
+                    "Events dropped for an undefined required observable.")
+      .def_readonly("negative_weight_events", &SampleReport::negative_weight_events, "Kept events with a negative weight.")
+      .def_readonly("event_norm", &SampleReport::event_norm, "The normalisation used (EventNorm).")
       .def_readonly("cross_section_pb", &SampleReport::cross_section_pb,
                     "Sum of the kept events' stored weights at the sampling benchmark, pb (the file's own estimate).")
       .def("__repr__", [](const SampleReport& r) {

@@ -110,7 +110,7 @@ void add_sampler(py::module_& m) {
            py::arg("kind"), py::arg("a"), py::arg("b"),
            "kind 'flat' (a = low, b = high) or 'gaussian' (a = mean, b = standard deviation), or a ParameterPrior.Kind.")
       .def_static("parse", &ParameterPrior::parse, py::arg("text"), "ParameterPrior from 'flat:LOW,HIGH' / 'gaussian:MEAN,STD'.")
-      .def_readwrite("kind", &ParameterPrior::kind)
+      .def_readwrite("kind", &ParameterPrior::kind, "ParameterPrior.Kind: Flat or Gaussian.")
       .def_readwrite("a", &ParameterPrior::a, "Flat: low; Gaussian: mean.")
       .def_readwrite("b", &ParameterPrior::b, "Flat: high; Gaussian: standard deviation.")
       .def("__eq__", [](const ParameterPrior& x, const ParameterPrior& y) { return x.kind == y.kind && x.a == y.a && x.b == y.b; },
@@ -141,7 +141,7 @@ and random_morphing_points(). Make one with the static constructors.
           "random", [](Index n_points, py::object priors) { return ThetaSpec::random(n_points, priors_from(priors)); },
           py::arg("n_points"), py::arg("priors"),
           "n_points theta drawn from one prior per parameter (ParameterPrior or 'flat:LOW,HIGH' / 'gaussian:MEAN,STD').")
-      .def_readonly("kind", &ThetaSpec::kind)
+      .def_readonly("kind", &ThetaSpec::kind, "ThetaSpec.Kind: which of the constructors made it.")
       .def_readonly("benchmarks", &ThetaSpec::benchmarks, "Benchmark names (Benchmark, Benchmarks).")
       .def_readonly("points", &ThetaSpec::points, "Parameter points (T, P) (MorphingPoint, MorphingPoints).")
       .def_readonly("n_random", &ThetaSpec::n_random, "Number of random points (Random).")

@@ -71,13 +71,13 @@ void add_simulators(py::module_& m) {
       .def_readonly("z", &GaltonSample::z, "Latent paths (ndarray int64 (N, levels)): position in front of each level.")
       .def_readonly("t_xz", &GaltonSample::t_xz, "Joint scores t(x, z|theta) (N,).")
       .def_readonly("log_r_xz", &GaltonSample::log_r_xz, "Joint log ratios log r(x, z|theta, theta1) (N,).")
-      .def("__len__", &GaltonSample::size)
+      .def("__len__", &GaltonSample::size, "N.")
       .def("__repr__", [](const GaltonSample& s) {
         return fmt::format("GaltonSample(theta={}, theta1={}, n={})", float_repr(s.theta), float_repr(s.theta1), s.size());
       });
 
   py::class_<GaltonExact>(m, "GaltonExact", "The exact marginal distribution of x at one theta (nails + 1 entries).")
-      .def_readonly("theta", &GaltonExact::theta)
+      .def_readonly("theta", &GaltonExact::theta, "The theta of the distribution.")
       .def_readonly("p", &GaltonExact::p, "p(x|theta) (sums to 1).")
       .def_readonly("dp_dtheta", &GaltonExact::dp_dtheta, "d p(x|theta) / d theta.")
       .def_readonly("t", &GaltonExact::t, "t(x|theta) = d log p(x|theta) / d theta; NaN where p = 0.");
@@ -204,7 +204,7 @@ into this object; arrays are views.
           "to_madminer_file",
           [](const WHSample& s) { return MadMinerFile{s.setup, s.events, std::nullopt}; },
           "A MadMinerFile with this sample's set-up and events (what `sbi simulate wh` writes).")
-      .def("__len__", [](const WHSample& s) { return s.events.size(); })
+      .def("__len__", [](const WHSample& s) { return s.events.size(); }, "Number of events.")
       .def("__repr__", [](const WHSample& s) {
         return fmt::format("WHSample(n_events={}, benchmarks={}, candidates={}, accepted={})", s.events.size(),
                            join_quoted(s.setup.benchmark_names()), s.candidates, s.accepted);
@@ -217,13 +217,13 @@ into this object; arrays are views.
       .def_readonly("t", &WHTruth::t, "(N, 2) score t(x|theta0).");
 
   py::class_<PartonDensities>(m, "PartonDensities", "Proton parton densities f(x, Q^2) (not x f), GRV94 LO.")
-      .def_readonly("u", &PartonDensities::u)
-      .def_readonly("d", &PartonDensities::d)
-      .def_readonly("ubar", &PartonDensities::ubar)
-      .def_readonly("dbar", &PartonDensities::dbar)
+      .def_readonly("u", &PartonDensities::u, "u quark")
+      .def_readonly("d", &PartonDensities::d, "d quark")
+      .def_readonly("ubar", &PartonDensities::ubar, "u~")
+      .def_readonly("dbar", &PartonDensities::dbar, "d~")
       .def_readonly("s", &PartonDensities::s, "s = s~")
       .def_readonly("c", &PartonDensities::c, "c = c~")
-      .def_readonly("g", &PartonDensities::g);
+      .def_readonly("g", &PartonDensities::g, "gluon");
   m.def("grv94_lo", &grv94_lo, py::arg("x"), py::arg("q2"),
         "GRV94 LO densities at momentum fraction x (1e-5 <= x < 1) and Q^2 in GeV^2 (clamped to [0.4, 1e6]).");
   m.def(
