@@ -11,6 +11,8 @@ packages=(
   libeigen3-dev libhdf5-dev libfmt-dev libboost-dev nlohmann-json3-dev zlib1g-dev
   # command line
   libcli11-dev libyaml-cpp-dev
+  # limit plots (PNG and PDF, headless): PLplot and its cairo driver
+  libplplot-dev plplot-driver-cairo
   # expression strings for observables and cuts (sbi lhe --observable NAME=EXPR)
   libmuparser-dev
   # tests
