@@ -35,6 +35,7 @@
 #include <span>
 #include <vector>
 
+#include "sbi/samples.hpp"
 #include "sbi/types.hpp"
 
 namespace sbi {
@@ -142,5 +143,21 @@ class GaltonBoard {
   int move(int level, int position, int direction) const;
   GaltonOptions options_;
 };
+
+/// Training samples from the board in the format the sampler writes (samples.hpp), so that the
+/// estimators train on simulator samples exactly as on samples unweighted from events: parameter
+/// "theta", observable "x" (the final position), source "galton", partition train.
+///
+/// Local (SALLY-type) samples: n runs at θ with x, theta0 = θ and t_xz0 = t(x, z|θ).
+AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, Index n, std::uint64_t seed);
+
+/// Ratio samples with MadMiner's conventions (sample_train_ratio): n/2 runs (rounded down) drawn at
+/// θ0 with y = 0, the rest drawn at θ1 with y = 1; every sample has its own θ0, uniform in
+/// [theta0_low, theta0_high) and drawn independently for the two halves, and carries
+/// theta1 = θ1, r_xz = r(x, z|θ0, θ1) = p(x, z|θ0)/p(x, z|θ1) and t_xz0 = t(x, z|θ0), both
+/// evaluated on the run's own path (for y = 1 runs, drawn at θ1). Deterministic for a seed.
+/// InvalidArgument for n < 2, a non-finite θ1 or an empty or non-finite prior range.
+AugmentedSamples galton_ratio_samples(const GaltonBoard& board, double theta0_low, double theta0_high, double theta1,
+                                      Index n, std::uint64_t seed);
 
 }  // namespace sbi

@@ -1,11 +1,16 @@
 // `sbi simulate wh …`: events from the built-in WH -> l nu b b simulator, in MadMiner's layout.
+// `sbi simulate galton …`: training samples from the Galton board, in the sampler's samples format.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <thread>
 
 #include "commands.hpp"
+#include "sbi/error.hpp"
+#include "sbi/galton.hpp"
 #include "sbi/madminer_file.hpp"
+#include "sbi/sampler.hpp"
+#include "sbi/samples.hpp"
 #include "sbi/wh_simulator.hpp"
 
 namespace sbi::cli {
@@ -52,6 +57,46 @@ void add_simulate_command(CLI::App& app) {
     fmt::print("generated {} events ({} background) in {:.2f} s: sigma(SM) = {:.5g} pb after {}; written to {}\n",
                sample.events.size(), a->ttbar + a->wbb, seconds, sigma(0),
                options.apply_cuts ? "the seed talk's cuts" : "no cuts", a->out);
+  });
+
+  auto* galton = command->add_subcommand(
+      "galton", "The generalised Galton board of 'Mining gold' (exact p(x|theta)): local samples at --theta, or ratio "
+                "samples with theta0 from --prior flat:LO,HI against --theta1, in the sampler's samples format");
+  struct GaltonArguments {
+    Index events = 10000;
+    std::optional<double> theta, theta1;
+    std::string prior, out;
+    std::uint64_t seed = 1;
+  };
+  auto g = std::make_shared<GaltonArguments>();
+  galton->add_option("--events", g->events, "Number of samples (ratio: half at theta0, half at theta1)")->capture_default_str();
+  galton->add_option("--theta", g->theta, "Local samples: x, theta and t(x,z|theta) at this theta");
+  galton->add_option("--prior", g->prior, "Ratio samples: theta0 uniform in flat:LO,HI (each sample its own)");
+  galton->add_option("--theta1", g->theta1, "Ratio samples: the denominator hypothesis theta1");
+  galton->add_option("--seed", g->seed, "Random seed")->capture_default_str();
+  galton->add_option("--out", g->out, "Samples file to write (HDF5, as sbi augment writes)")->required();
+  galton->callback([g] {
+    const bool local = g->theta.has_value();
+    if (local == (!g->prior.empty() || g->theta1.has_value()))
+      throw InvalidArgument("give either --theta (local samples) or --prior flat:LO,HI with --theta1 (ratio samples)");
+    const GaltonBoard board;
+    AugmentedSamples samples;
+    std::string what;
+    if (local) {
+      samples = galton_local_samples(board, *g->theta, g->events, g->seed);
+      what = fmt::format("{} local samples at theta = {:g}", samples.size(), *g->theta);
+    } else {
+      if (g->prior.empty() || !g->theta1) throw InvalidArgument("ratio samples need both --prior flat:LO,HI and --theta1");
+      const ParameterPrior prior = ParameterPrior::parse(g->prior);
+      if (prior.kind != ParameterPrior::Kind::Flat)
+        throw InvalidArgument(fmt::format("--prior {}: the Galton ratio samples take a flat prior, flat:LO,HI", g->prior));
+      samples = galton_ratio_samples(board, prior.a, prior.b, *g->theta1, g->events, g->seed);
+      what = fmt::format("{} ratio samples, theta0 ~ U[{:g}, {:g}) against theta1 = {:g} ({} with y = 1)", samples.size(),
+                         prior.a, prior.b, *g->theta1, static_cast<Index>(samples.y.sum()));
+    }
+    write_samples(g->out, samples);
+    const double mean_t = samples.t_xz0.col(0).mean();
+    fmt::print("galton: {}; mean x = {:.4f}, mean t_xz = {:.4f}; written to {}\n", what, samples.x.col(0).mean(), mean_t, g->out);
   });
 }
 

@@ -212,4 +212,69 @@ Vector GaltonBoard::exact_log_ratio(double theta0, double theta1) const {
   return out;
 }
 
+namespace {
+
+AugmentedSamples galton_samples_frame(SampleKind kind, Index n, std::uint64_t seed) {
+  AugmentedSamples s;
+  s.kind = kind;
+  s.partition = Partition::Train;
+  s.parameter_names = {"theta"};
+  s.observable_names = {"x"};
+  s.seed = seed;
+  s.source = "galton";
+  s.x.resize(n, 1);
+  s.theta0.resize(n, 1);
+  s.t_xz0.resize(n, 1);
+  return s;
+}
+
+double uniform53(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+}  // namespace
+
+AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, Index n, std::uint64_t seed) {
+  const GaltonSample runs = board.simulate(theta, n, seed, theta);
+  AugmentedSamples s = galton_samples_frame(SampleKind::Local, n, seed);
+  s.x.col(0) = runs.x.cast<double>();
+  s.theta0.setConstant(theta);
+  s.t_xz0.col(0) = runs.t_xz;
+  return s;
+}
+
+AugmentedSamples galton_ratio_samples(const GaltonBoard& board, double theta0_low, double theta0_high, double theta1,
+                                      Index n, std::uint64_t seed) {
+  if (n < 2) throw InvalidArgument(fmt::format("galton_ratio_samples n = {}: ratio samples need at least 2 (one per class)", n));
+  check_theta(theta1, "theta1");
+  if (!std::isfinite(theta0_low) || !std::isfinite(theta0_high) || !(theta0_low < theta0_high))
+    throw InvalidArgument(fmt::format("galton_ratio_samples prior [{}, {}): must be finite with low < high", theta0_low,
+                                      theta0_high));
+  AugmentedSamples s = galton_samples_frame(SampleKind::Ratio, n, seed);
+  s.theta1 = RowMatrix::Constant(n, 1, theta1);
+  s.y.resize(n);
+  s.r_xz.resize(n);
+  std::mt19937_64 rng(seed);
+  std::vector<double> u(static_cast<std::size_t>(board.options().levels));
+  const Index n0 = n / 2;
+  for (Index i = 0; i < n; ++i) {
+    const bool from_theta1 = i >= n0;
+    const double theta0 = theta0_low + (theta0_high - theta0_low) * uniform53(rng);
+    for (double& v : u) v = uniform53(rng);
+    s.theta0(i, 0) = theta0;
+    s.y(i) = from_theta1 ? 1.0 : 0.0;
+    if (!from_theta1) {
+      const GaltonRun r = board.run(theta0, theta1, u);  // drawn at θ0: t and log r as the run computes them
+      s.x(i, 0) = r.x;
+      s.t_xz0(i, 0) = r.t_xz;
+      s.r_xz(i) = std::exp(r.log_r_xz);
+    } else {
+      const GaltonRun r = board.run(theta1, theta0, u);  // drawn at θ1: log r(x,z|θ1,θ0) = −log r(x,z|θ0,θ1)
+      s.x(i, 0) = r.x;
+      s.t_xz0(i, 0) = board.joint_score(r.positions, r.x, theta0);
+      s.r_xz(i) = std::exp(-r.log_r_xz);
+    }
+  }
+  s.validate();
+  return s;
+}
+
 }  // namespace sbi

@@ -258,3 +258,119 @@ TEST_CASE("Galton samples: deterministic, paths consistent with the joint quanti
   std::vector<int> bad(20, 15);
   CHECK_THROWS_AS((void)board.joint_log_likelihood(bad, 3, 0.0), InvalidArgument);
 }
+
+#include "sbi/samples.hpp"
+
+namespace {
+// χ² of observed counts (or weighted sums with their variances) against expectations, merging
+// outcome bins from the low end until the expectation reaches 5; returns {χ², dof}.
+std::pair<double, double> merged_chi2(const Vector& observed, const Vector& variance, const Vector& expected) {
+  std::vector<double> o, v, e;
+  double o_acc = 0, v_acc = 0, e_acc = 0;
+  for (Index b = 0; b < observed.size(); ++b) {
+    o_acc += observed(b), v_acc += variance(b), e_acc += expected(b);
+    if (e_acc >= 5.0) {
+      o.push_back(o_acc), v.push_back(v_acc), e.push_back(e_acc);
+      o_acc = v_acc = e_acc = 0;
+    }
+  }
+  o.back() += o_acc, v.back() += v_acc, e.back() += e_acc;
+  double chi2 = 0;
+  for (std::size_t b = 0; b < o.size(); ++b) chi2 += (o[b] - e[b]) * (o[b] - e[b]) / v[b];
+  return {chi2, static_cast<double>(o.size()) - 1};
+}
+}  // namespace
+
+TEST_CASE("Galton training samples in the sampler's format: local at θ, ratio with θ0 from a flat prior") {
+  const GaltonBoard board;
+  SUBCASE("local") {
+    const Index n = 100000;
+    const AugmentedSamples s = galton_local_samples(board, -0.8, n, 3);
+    CHECK_NOTHROW(s.validate());
+    CHECK(s.kind == SampleKind::Local);
+    CHECK(s.parameter_names == std::vector<std::string>{"theta"});
+    CHECK((s.theta0.array() == -0.8).all());
+    // The same runs as GaltonBoard::simulate with this seed.
+    const GaltonSample runs = board.simulate(-0.8, 10, 3, -0.8);
+    for (Index i = 0; i < 10; ++i) {
+      CHECK(s.x(i, 0) == runs.x(i));
+      CHECK(s.t_xz0(i, 0) == runs.t_xz(i));
+    }
+    const GaltonExact e = board.exact(-0.8);
+    Vector counts = Vector::Zero(32);
+    for (Index i = 0; i < n; ++i) counts(static_cast<Index>(s.x(i, 0))) += 1;
+    const auto [chi2, dof] = merged_chi2(counts, Vector(n * e.p), Vector(n * e.p));
+    const double p = test::chi2_sf(chi2, dof);
+    const double mean_t = s.t_xz0.mean();
+    const double se_t = std::sqrt((s.t_xz0.array() - mean_t).square().mean() / static_cast<double>(n));
+    MESSAGE("local samples at θ = −0.8: χ² = " << chi2 << " / " << dof << " dof (p = " << p << ") against the exact p(x|θ); "
+                                                << "E[t(x,z|θ)] = " << mean_t << " ± " << se_t);
+    CHECK(p > 1e-4);
+    CHECK(std::abs(mean_t) < 4 * se_t);
+    // Written and read back as a samples file.
+    const auto path = test::temp_path("galton_local.h5");
+    write_samples(path, s);
+    CHECK(read_samples(path) == s);
+  }
+  SUBCASE("ratio") {
+    const Index n = 200000;
+    const double low = -1.0, high = -0.4, theta1 = -0.6;
+    const AugmentedSamples s = galton_ratio_samples(board, low, high, theta1, n, 4);
+    CHECK_NOTHROW(s.validate());
+    CHECK(s.kind == SampleKind::Ratio);
+    CHECK(s.y.sum() == n / 2);
+    CHECK((s.theta1.array() == theta1).all());
+    CHECK(s.theta0.minCoeff() >= low);
+    CHECK(s.theta0.maxCoeff() < high);
+    // θ0 is uniform on [low, high) in both halves: mean (low + high)/2, sd (high − low)/√12.
+    for (double label : {0.0, 1.0}) {
+      double sum = 0, count = 0;
+      for (Index i = 0; i < n; ++i)
+        if (s.y(i) == label) sum += s.theta0(i, 0), count += 1;
+      CHECK(std::abs(sum / count - 0.5 * (low + high)) < 4 * (high - low) / std::sqrt(12.0 * count));
+    }
+    // x of the y = 0 half follows the prior mixture ∫ p(x|θ0) dθ0 / (high − low); reweighted by
+    // r(x,z|θ0,θ1), the y = 1 half (drawn at θ1) follows it too — the identity ALICE and CARL rest on
+    // — and unweighted it follows p(x|θ1). E[t(x,z|θ0)] = 0 under θ0, E[r(x,z|θ0,θ1)] = 1 under θ1.
+    Vector mixture = Vector::Zero(32);
+    const int nodes = 600;
+    for (int k = 0; k < nodes; ++k) mixture += board.exact(low + (high - low) * (k + 0.5) / nodes).p / nodes;
+    const Vector p1 = board.exact(theta1).p;
+    Vector count0 = Vector::Zero(32), count1 = Vector::Zero(32), reweighted = Vector::Zero(32), reweighted2 = Vector::Zero(32);
+    double t_sum = 0, t_sum2 = 0, r_sum = 0, r_sum2 = 0;
+    for (Index i = 0; i < n; ++i) {
+      const auto x = static_cast<Index>(s.x(i, 0));
+      if (s.y(i) == 0) {
+        count0(x) += 1;
+        t_sum += s.t_xz0(i, 0), t_sum2 += s.t_xz0(i, 0) * s.t_xz0(i, 0);
+      } else {
+        count1(x) += 1;
+        reweighted(x) += s.r_xz(i), reweighted2(x) += s.r_xz(i) * s.r_xz(i);
+        r_sum += s.r_xz(i), r_sum2 += s.r_xz(i) * s.r_xz(i);
+      }
+    }
+    const double half = static_cast<double>(n / 2);
+    const Vector expected0 = half * mixture, expected1 = half * p1;
+    const auto [chi2_0, dof_0] = merged_chi2(count0, expected0, expected0);
+    const auto [chi2_1, dof_1] = merged_chi2(count1, expected1, expected1);
+    const auto [chi2_w, dof_w] = merged_chi2(reweighted, reweighted2, expected0);
+    const double t_mean = t_sum / half, t_se = std::sqrt((t_sum2 / half - t_mean * t_mean) / half);
+    const double r_mean = r_sum / half, r_se = std::sqrt((r_sum2 / half - r_mean * r_mean) / half);
+    MESSAGE("ratio samples, θ0 ~ U[−1, −0.4), θ1 = −0.6: y = 0 vs the prior mixture χ² = " << chi2_0 << " / " << dof_0
+            << "; y = 1 vs p(x|θ1) χ² = " << chi2_1 << " / " << dof_1 << "; y = 1 reweighted by r(x,z) vs the mixture χ² = "
+            << chi2_w << " / " << dof_w << "; E[t(x,z|θ0)]_θ0 = " << t_mean << " ± " << t_se << "; E[r(x,z)]_θ1 = " << r_mean
+            << " ± " << r_se);
+    CHECK(test::chi2_sf(chi2_0, dof_0) > 1e-4);
+    CHECK(test::chi2_sf(chi2_1, dof_1) > 1e-4);
+    CHECK(test::chi2_sf(chi2_w, dof_w) > 1e-4);
+    CHECK(std::abs(t_mean) < 4 * t_se);
+    CHECK(std::abs(r_mean - 1) < 4 * r_se);
+    // Deterministic for a seed; another seed gives other samples.
+    CHECK(galton_ratio_samples(board, low, high, theta1, 1000, 4) == galton_ratio_samples(board, low, high, theta1, 1000, 4));
+    CHECK(!(galton_ratio_samples(board, low, high, theta1, 1000, 5) == galton_ratio_samples(board, low, high, theta1, 1000, 4)));
+  }
+  CHECK_THROWS_WITH_AS(galton_ratio_samples(board, -0.4, -1.0, -0.6, 100, 1), doctest::Contains("prior [-0.4, -1)"),
+                       InvalidArgument);
+  CHECK_THROWS_AS(galton_ratio_samples(board, -1.0, -0.4, -0.6, 1, 1), InvalidArgument);
+  CHECK_THROWS_AS(galton_local_samples(board, NAN, 10, 1), InvalidArgument);
+}
