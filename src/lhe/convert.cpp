@@ -206,12 +206,18 @@ MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, 
   std::vector<std::size_t> order(sampling.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   if (options.shuffle) {
-    // Fisher–Yates with an explicit generator, so the order is the same on every platform.
+    // Fisher–Yates with std::mt19937_64 (whose output the standard fixes) and an unbiased bounded
+    // draw by rejection — not std::uniform_int_distribution, whose algorithm each standard library
+    // chooses — so the order is the same on every platform.
     std::mt19937_64 rng(options.seed);
-    for (std::size_t i = order.size(); i > 1; --i) {
-      std::uniform_int_distribution<std::size_t> pick(0, i - 1);
-      std::swap(order[i - 1], order[pick(rng)]);
-    }
+    auto below = [&rng](std::uint64_t bound) {
+      const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound: draws below it are rejected
+      while (true) {
+        const std::uint64_t r = rng();
+        if (r >= threshold) return r % bound;
+      }
+    };
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(i)]);
   }
   Events events;
   events.observations.resize(n, static_cast<Index>(n_o));
