@@ -176,6 +176,31 @@ std::vector<CutSpec> cuts_from(py::handle object) {
   return out;
 }
 
+// Efficiencies: a list of EfficiencySpec, expressions (str) or callables.
+std::vector<EfficiencySpec> efficiencies_from(py::handle object) {
+  if (py::isinstance<py::str>(object) || !py::isinstance<py::iterable>(object))
+    throw InvalidArgument(fmt::format("efficiencies = {}: must be a list of EfficiencySpec, expressions or callables",
+                                      py::repr(object).cast<std::string>()));
+  std::vector<EfficiencySpec> out;
+  std::size_t i = 0;
+  for (py::handle item : object) {
+    EfficiencySpec e;
+    if (py::isinstance<EfficiencySpec>(item))
+      e = item.cast<EfficiencySpec>();
+    else if (py::isinstance<py::str>(item))
+      e.expression = item.cast<std::string>();
+    else if (PyCallable_Check(item.ptr()))
+      e.function = to_function(item, fmt::format("efficiencies[{}]", i));
+    else
+      throw InvalidArgument(fmt::format("efficiencies[{}] = {}: must be an EfficiencySpec, an expression (str) or a "
+                                        "callable",
+                                        i, py::repr(item).cast<std::string>()));
+    out.push_back(std::move(e));
+    ++i;
+  }
+  return out;
+}
+
 // Benchmark name -> weight id: a dict or a list of pairs.
 std::vector<std::pair<std::string, std::string>> weight_map_from(py::handle object) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -660,6 +685,32 @@ undefined). Values in the units of the variables (GeV, radians).
                            c.function ? ", function=<callable>" : "", c.pass_if_undefined ? "True" : "False");
       });
 
+  py::class_<EfficiencySpec>(m, "EfficiencySpec", R"doc(
+A per-event efficiency (MadMiner's add_efficiency): every weight of an event that passes the cuts
+is multiplied by its value, e.g. 'pt_l1 > 30 ? 0.95 : 0.7' or a callable on a Kinematics. Several
+efficiencies multiply. Values must be finite and >= 0 (OSError naming the event otherwise); where
+the value is undefined (None, NaN, a missing object) default_value is used.
+)doc")
+      .def(py::init([](std::string expression, py::object function, double default_value) {
+             EfficiencySpec e;
+             e.expression = std::move(expression);
+             e.function = to_function(function, "efficiency");
+             e.default_value = default_value;
+             return e;
+           }),
+           py::arg("expression") = "", py::arg("function") = py::none(), py::arg("default_value") = 1.0,
+           "expression: muparser text; function: callable on a Kinematics (then expression is only a label); "
+           "default_value: used where the efficiency is undefined.")
+      .def_readwrite("expression", &EfficiencySpec::expression, "muparser expression (str).")
+      .def_property(
+          "function", [](const EfficiencySpec& e) { return from_function(e.function); },
+          [](EfficiencySpec& e, py::object f) { e.function = to_function(f, "efficiency"); }, "Callable on a Kinematics, or None.")
+      .def_readwrite("default_value", &EfficiencySpec::default_value, "Value where undefined (default 1).")
+      .def("__repr__", [](const EfficiencySpec& e) {
+        return fmt::format("EfficiencySpec(expression={}{}, default_value={})", quoted(e.expression),
+                           e.function ? ", function=<callable>" : "", float_repr(e.default_value));
+      });
+
   py::class_<ObservableCalculator> calculator(m, "ObservableCalculator",
                                               "Observables and cuts compiled once, evaluated per event.");
   py::enum_<ObservableCalculator::Outcome>(calculator, "Outcome", "Why an event was kept or not.")
@@ -727,6 +778,10 @@ undefined). Values in the units of the variables (GeV, radians).
           "cuts", [](const ConvertOptions& o) { return o.cuts; },
           [](ConvertOptions& o, py::object v) { o.cuts = cuts_from(v); },
           "Cuts: list of CutSpec, expressions (str) or callables.")
+      .property(
+          "efficiencies", [](const ConvertOptions& o) { return o.efficiencies; },
+          [](ConvertOptions& o, py::object v) { o.efficiencies = efficiencies_from(v); },
+          "Efficiencies multiplying the weights of kept events: list of EfficiencySpec, expressions or callables.")
       .field("kinematics", &ConvertOptions::kinematics, "KinematicsOptions.")
       .field("reader", &ConvertOptions::reader, "ReaderOptions (normalisation fallback, limits).")
       .property(

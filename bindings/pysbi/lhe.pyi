@@ -233,11 +233,20 @@ class CutSpec:
         self, expression: str = "", function: Optional[_ObservableFunction] = None, pass_if_undefined: bool = False
     ) -> None: ...
 
+class EfficiencySpec:
+    expression: str
+    function: Optional[_ObservableFunction]
+    default_value: float
+    def __init__(
+        self, expression: str = "", function: Optional[_ObservableFunction] = None, default_value: float = 1.0
+    ) -> None: ...
+
 _Observables = Union[
     Sequence[Union[ObservableSpec, Tuple[str, Union[str, _ObservableFunction]]]],
     Dict[str, Union[str, _ObservableFunction]],
 ]
 _Cuts = Sequence[Union[CutSpec, str, _ObservableFunction]]
+_Efficiencies = Sequence[Union[EfficiencySpec, str, _ObservableFunction]]
 
 class ObservableCalculator:
     class Outcome:
@@ -272,6 +281,7 @@ class LheSample:
 class ConvertOptions:
     observables: List[ObservableSpec]
     cuts: List[CutSpec]
+    efficiencies: List[EfficiencySpec]
     kinematics: KinematicsOptions
     reader: ReaderOptions
     weight_for_benchmark: List[Tuple[str, str]]
@@ -283,6 +293,7 @@ class ConvertOptions:
         *,
         observables: _Observables = ...,
         cuts: _Cuts = ...,
+        efficiencies: _Efficiencies = ...,
         kinematics: KinematicsOptions = ...,
         reader: ReaderOptions = ...,
         weight_for_benchmark: Union[Dict[str, str], Sequence[Tuple[str, str]]] = ...,

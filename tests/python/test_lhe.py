@@ -357,3 +357,27 @@ def test_conversion_options_and_errors(vbf, vbf_setup, tmp_path):
     )
     file, _ = lhe.convert(renamed, [vbf], observables={"pt_j1": "pt_j1"}, weight_for_benchmark={"sm": "SM"})
     assert_bits_equal(file.events.weights, plain.events.weights)
+
+
+def test_efficiencies_as_expressions_and_callables(vbf, vbf_setup, sbi_cli, tmp_path):
+    efficiency = "pt_j1 > 100 ? 0.9 : 0.5"
+    out = tmp_path / "efficiency.h5"
+    command = [str(sbi_cli), "lhe", "--setup-from-header", str(vbf), "--out", str(out), "--observable", "pt_j1=pt_j1"]
+    subprocess.run(command + ["--efficiency", efficiency], check=True, capture_output=True)
+    expression, _ = lhe.convert(vbf_setup, [vbf], observables={"pt_j1": "pt_j1"}, efficiencies=[efficiency])
+    assert_files_bit_equal(expression, pysbi.read_madminer_file(out))
+    python, _ = lhe.convert(
+        vbf_setup, [vbf], observables={"pt_j1": "pt_j1"}, efficiencies=[lambda k: 0.9 if k.value("pt_j1") > 100 else 0.5]
+    )
+    assert_bits_equal(python.events.weights, expression.events.weights)
+    plain, _ = lhe.convert(vbf_setup, [vbf], observables={"pt_j1": "pt_j1"})
+    factor = np.where(plain.events.observations[:, 0] > 100, 0.9, 0.5)
+    np.testing.assert_allclose(expression.events.weights, plain.events.weights * factor[:, None], rtol=1e-15)
+    # Undefined (no third jet) -> default_value; several efficiencies multiply.
+    spec = lhe.EfficiencySpec(function=lambda k: None if len(k.jets) < 3 else 1.0, default_value=0.25)
+    both, _ = lhe.convert(vbf_setup, [vbf], observables={"pt_j1": "pt_j1"}, efficiencies=[spec, efficiency])
+    np.testing.assert_allclose(both.events.weights, expression.events.weights * 0.25, rtol=1e-15)
+    with pytest.raises(pysbi.FormatError, match="pt_j1 - 200"):
+        lhe.convert(vbf_setup, [vbf], observables={"pt_j1": "pt_j1"}, efficiencies=["pt_j1 - 200"])
+    with pytest.raises(ValueError, match=r"efficiencies\[0\] = 3"):
+        lhe.ConvertOptions(efficiencies=[3])
