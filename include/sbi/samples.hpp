@@ -63,6 +63,10 @@ struct AugmentedSamples {
   std::uint64_t seed = 0;
   /// Where the samples came from: an events file or a simulator's name.
   std::string source;
+  /// How they were made, as "key=value; key=value; …": the sampler's options and θ specification
+  /// (n_samples, partition, splits, closest-benchmark and trimming settings, seed, the θ0/θ1
+  /// points or priors), or the simulator's arguments. Empty when unknown.
+  std::string settings;
 
   Index size() const { return x.rows(); }
   Index n_parameters() const { return static_cast<Index>(parameter_names.size()); }
@@ -74,13 +78,14 @@ struct AugmentedSamples {
     return kind == o.kind && partition == o.partition && parameter_names == o.parameter_names &&
            observable_names == o.observable_names && same_values(x, o.x) && same_values(theta0, o.theta0) &&
            same_values(theta1, o.theta1) && same_values(y, o.y) && same_values(r_xz, o.r_xz) &&
-           same_values(t_xz0, o.t_xz0) && same_values(t_xz1, o.t_xz1) && seed == o.seed && source == o.source;
+           same_values(t_xz0, o.t_xz0) && same_values(t_xz1, o.t_xz1) && seed == o.seed && source == o.source &&
+           settings == o.settings;
   }
 };
 
 /// Writes samples to an HDF5 file (atomically): datasets x, theta0, theta1, y, r_xz, t_xz0, t_xz1
 /// (those the kind uses), parameter_names and observable_names (S256), and
-/// metadata/{kind, partition, seed, source, sbi_version}.
+/// metadata/{kind, partition, seed, source, settings, sbi_version}.
 void write_samples(const std::filesystem::path& path, const AugmentedSamples& samples);
 /// Reads a file written by write_samples; FormatError naming the file and dataset when it is not one.
 AugmentedSamples read_samples(const std::filesystem::path& path);

@@ -127,6 +127,7 @@ void write_samples(const std::filesystem::path& path, const AugmentedSamples& sa
   file.write_strings("metadata/partition", {std::string(to_string(samples.partition))});
   file.write_int_scalar("metadata/seed", static_cast<std::int64_t>(samples.seed));
   file.write_strings("metadata/source", {samples.source}, std::max<std::size_t>(256, samples.source.size()));
+  file.write_strings("metadata/settings", {samples.settings}, std::max<std::size_t>(256, samples.settings.size()));
   file.write_strings("metadata/sbi_version", {sbi::version});
   file.close();
   output.commit();
@@ -152,6 +153,7 @@ AugmentedSamples read_samples(const std::filesystem::path& path) {
   }
   if (file.has("metadata/seed")) samples.seed = static_cast<std::uint64_t>(file.read_int_matrix("metadata/seed")(0, 0));
   if (file.has("metadata/source")) samples.source = single_string("metadata/source");
+  if (file.has("metadata/settings")) samples.settings = single_string("metadata/settings");
   samples.parameter_names = file.read_strings("parameter_names");
   if (file.has("observable_names")) samples.observable_names = file.read_strings("observable_names");
   samples.x = file.read_matrix("x");

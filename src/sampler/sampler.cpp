@@ -706,6 +706,34 @@ AugmentedSamples assemble(SampleKind kind, const Sampler::Impl& impl, const Samp
   return samples;
 }
 
+std::string describe(const ThetaSpec& spec) {
+  switch (spec.kind) {
+    case ThetaSpec::Kind::Benchmark:
+    case ThetaSpec::Kind::Benchmarks: return fmt::format("benchmarks [{}]", fmt::join(spec.benchmarks, ", "));
+    case ThetaSpec::Kind::MorphingPoint:
+    case ThetaSpec::Kind::MorphingPoints: {
+      std::vector<std::string> rows;
+      for (Index t = 0; t < spec.points.rows(); ++t) rows.push_back(fmt::format("({})", fmt::join(spec.points.row(t), ", ")));
+      return fmt::format("points [{}]", fmt::join(rows, ", "));
+    }
+    case ThetaSpec::Kind::Random: {
+      std::vector<std::string> priors;
+      for (const auto& p : spec.priors)
+        priors.push_back(fmt::format("{}:{},{}", p.kind == ParameterPrior::Kind::Flat ? "flat" : "gaussian", p.a, p.b));
+      return fmt::format("{} random points from [{}]", spec.n_random, fmt::join(priors, ", "));
+    }
+  }
+  return "?";
+}
+
+// The samples' settings record: every option that shapes the draw, then the θ specifications.
+std::string settings_text(const SamplerOptions& o, const std::string& thetas) {
+  return fmt::format("sampler; n_samples={}; partition={}; test_split={}; validation_split={}; "
+                     "sample_only_from_closest_benchmark={}; n_eff_forced={}; seed={}; shuffle={}; {}",
+                     o.n_samples, to_string(o.partition), o.test_split, o.validation_split,
+                     o.sample_only_from_closest_benchmark, o.n_eff_forced, o.seed, o.shuffle, thetas);
+}
+
 }  // namespace
 
 SamplingResult Sampler::plain(const ThetaSpec& theta, const SamplerOptions& options) {
@@ -717,6 +745,7 @@ SamplingResult Sampler::plain(const ThetaSpec& theta, const SamplerOptions& opti
   SamplingResult result;
   result.reports = halves[0].reports;
   result.samples = assemble(SampleKind::Plain, *impl_, options, halves, {0.0});
+  result.samples.settings = settings_text(options, "theta=" + describe(theta));
   return result;
 }
 
@@ -737,6 +766,7 @@ SamplingResult Sampler::local(const ThetaSpec& theta, const SamplerOptions& opti
   SamplingResult result;
   result.reports = halves[0].reports;
   result.samples = assemble(SampleKind::Local, *impl_, options, halves, {0.0});
+  result.samples.settings = settings_text(options, "theta=" + describe(theta));
   return result;
 }
 
@@ -769,6 +799,7 @@ SamplingResult ratio_like(Sampler::Impl& impl, const ThetaSpec& theta0, const Th
     result.reports.insert(result.reports.end(), halves.back().reports.begin(), halves.back().reports.end());
   }
   result.samples = assemble(more ? SampleKind::MoreRatios : SampleKind::Ratio, impl, options, halves, {0.0, 1.0});
+  result.samples.settings = settings_text(options, "theta0=" + describe(theta0) + "; theta1=" + describe(theta1));
   return result;
 }
 }  // namespace

@@ -238,6 +238,7 @@ AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, In
   s.x.col(0) = runs.x.cast<double>();
   s.theta0.setConstant(theta);
   s.t_xz0.col(0) = runs.t_xz;
+  s.settings = fmt::format("galton_local_samples; theta={}; n={}; seed={}", theta, n, seed);
   return s;
 }
 
@@ -273,6 +274,8 @@ AugmentedSamples galton_ratio_samples(const GaltonBoard& board, double theta0_lo
       s.r_xz(i) = std::exp(-r.log_r_xz);
     }
   }
+  s.settings = fmt::format("galton_ratio_samples; theta0=flat:{},{}; theta1={}; n={}; seed={}", theta0_low, theta0_high,
+                           theta1, n, seed);
   s.validate();
   return s;
 }

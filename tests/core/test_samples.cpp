@@ -27,6 +27,7 @@ AugmentedSamples make_samples(SampleKind kind, Index n = 50) {
   s.theta0 = random(n, 2);
   s.seed = 1234;
   s.source = "unit-test";
+  s.settings = "unit-test; n_samples=" + std::to_string(n) + "; a record longer than one 256-byte string: " + std::string(300, 'x');
   const bool ratio = kind == SampleKind::Ratio || kind == SampleKind::MoreRatios;
   if (ratio) {
     s.theta1 = RowMatrix::Zero(n, 2);

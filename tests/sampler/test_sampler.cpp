@@ -147,6 +147,11 @@ TEST_CASE("Joint ratio and score equal direct sums and finite differences of the
   const AugmentedSamples& s = result.samples;
   REQUIRE(s.size() == 2000);
   CHECK(s.y.sum() == 1000);
+  // The settings that made the samples travel with them (written as metadata/settings).
+  CAPTURE(s.settings);
+  for (const char* part : {"n_samples=2000", "partition=all", "sample_only_from_closest_benchmark=false", "seed=11",
+                           "theta0=20 random points from [flat:-1,1, flat:-1,1]", "theta1=points [(0.2, 0.1)]"})
+    CHECK(s.settings.find(part) != std::string::npos);
   double worst_r = 0, worst_t_analytic = 0, worst_t_fd = 0;
   for (Index k = 0; k < s.size(); ++k) {
     const auto i = static_cast<Index>(s.x(k, 0));
@@ -295,8 +300,10 @@ TEST_CASE("Trimmed sampling and bad input") {
   for (Index i = 0; i < 1000; ++i) positive += std::max(toy.weight(i, theta), 0.0);
   const auto [sigma, _] = sampler.cross_sections(RowMatrix(theta.transpose()));
   const auto samples = sampler.plain(ThetaSpec::point(theta), options).samples;
+  REQUIRE(samples.size() == 20000);
   for (Index k = 0; k < samples.size(); ++k)
     REQUIRE(toy.weight(static_cast<Index>(samples.x(k, 0)), theta) / sigma(0) <= 1.0 / 900);
+  CHECK(samples.settings.find("n_eff_forced=900") != std::string::npos);
 
   CHECK_THROWS_AS(sampler.plain(ThetaSpec::benchmark("nope"), options), NotFound);
   CHECK_THROWS_AS(sampler.plain(ThetaSpec::point(Vector::Zero(3)), options), InvalidArgument);
