@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -22,13 +23,22 @@
 
 namespace {
 
-const std::filesystem::path& scratch_path(bool gzip) {
-  static const std::filesystem::path plain =
-      std::filesystem::temp_directory_path() / ("sbi_fuzz_lhe_" + std::to_string(::getpid()) + ".lhe");
-  static const std::filesystem::path zipped =
-      std::filesystem::temp_directory_path() / ("sbi_fuzz_lhe_" + std::to_string(::getpid()) + ".lhe.gz");
-  return gzip ? zipped : plain;
-}
+const std::filesystem::path plain_path =
+    std::filesystem::temp_directory_path() / ("sbi_fuzz_lhe_" + std::to_string(::getpid()) + ".lhe");
+const std::filesystem::path zipped_path =
+    std::filesystem::temp_directory_path() / ("sbi_fuzz_lhe_" + std::to_string(::getpid()) + ".lhe.gz");
+
+// libFuzzer ends a timed run with exit(): remove the scratch files then (a crash keeps them).
+const bool cleanup_registered = [] {
+  std::atexit([] {
+    std::error_code ignored;
+    std::filesystem::remove(plain_path, ignored);
+    std::filesystem::remove(zipped_path, ignored);
+  });
+  return true;
+}();
+
+const std::filesystem::path& scratch_path(bool gzip) { return gzip ? zipped_path : plain_path; }
 
 bool write_input(const std::filesystem::path& path, const std::uint8_t* data, std::size_t size, bool gzip) {
   if (gzip) {
