@@ -102,7 +102,7 @@ namespace {
 // y = n ln 2 + r, |r| ≤ ln2/2, degree-7 Taylor polynomial for e^r (truncation error < 6e-9
 // relative), 2^n assembled in the exponent bits. Relative error ≈ 1 ulp.
 [[gnu::always_inline]] inline float exp_nonpositive(float y) {
-  y = y < -87.0f ? -87.0f : y;
+  y = std::max(y, -87.0f);
   // Round y/ln2 to the nearest integer with the 1.5·2^23 trick (exact for |y/ln2| < 2^22).
   const float shifted = y * 1.44269504088896341f + 12582912.0f;
   const float n = shifted - 12582912.0f;
@@ -119,21 +119,26 @@ namespace {
   return p * std::bit_cast<float>(bits);
 }
 
+// The kernels below are branch-free (selects written as arithmetic blends, signs with copysign) so
+// that GCC if-converts and vectorises them for AVX2 and SSE2 too, not only with AVX-512's masks.
+
 [[gnu::always_inline]] inline float tanh_kernel(float x) {
   const float ax = std::fabs(x);
   const float e = exp_nonpositive(-2.0f * ax);
-  float t = (1.0f - e) / (1.0f + e);
+  const float t = (1.0f - e) / (1.0f + e);
   // Near zero 1 − e cancels: the odd Taylor series to x⁷ is exact to float precision there.
   const float x2 = ax * ax;
   const float series = ax * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (-17.0f / 315.0f))));
-  t = ax < 0.0625f ? series : t;
-  return x < 0.0f ? -t : t;
+  const float small = static_cast<float>(ax < 0.0625f);
+  return std::copysign(small * series + (1.0f - small) * t, x);
 }
 
 [[gnu::always_inline]] inline float sigmoid_kernel(float x) {
   const float e = exp_nonpositive(-std::fabs(x));
   const float s = 1.0f / (1.0f + e);
-  return x >= 0.0f ? s : e * s;
+  // σ(x) = 1/(1 + e^−x) for x ≥ 0, e^x/(1 + e^x) for x < 0, with e = e^−|x|.
+  const float positive = static_cast<float>(x >= 0.0f);
+  return s * (positive + (1.0f - positive) * e);
 }
 
 SBI_VECTOR_CLONES void tanh_loop(const float* z, float* a, Index n) {
@@ -143,10 +148,10 @@ SBI_VECTOR_CLONES void sigmoid_loop(const float* z, float* a, Index n) {
   for (Index i = 0; i < n; ++i) a[i] = sigmoid_kernel(z[i]);
 }
 SBI_VECTOR_CLONES void relu_loop(const float* z, float* a, Index n) {
-  for (Index i = 0; i < n; ++i) a[i] = z[i] > 0.0f ? z[i] : 0.0f;
+  for (Index i = 0; i < n; ++i) a[i] = std::max(z[i], 0.0f);
 }
 SBI_VECTOR_CLONES void lrelu_loop(const float* z, float* a, Index n) {
-  for (Index i = 0; i < n; ++i) a[i] = z[i] > 0.0f ? z[i] : 0.01f * z[i];
+  for (Index i = 0; i < n; ++i) a[i] = std::max(z[i], 0.0f) + 0.01f * std::min(z[i], 0.0f);
 }
 SBI_VECTOR_CLONES void tanh_derivatives(const float* a, float* d1, float* d2, Index n) {
   if (d2) {
@@ -165,6 +170,30 @@ SBI_VECTOR_CLONES void sigmoid_derivatives(const float* a, float* d1, float* d2,
     d1[i] = g;
     if (d2) d2[i] = g * (1.0f - 2.0f * a[i]);
   }
+}
+
+// Elementwise pieces of the tangent and reverse passes.
+SBI_VECTOR_CLONES void multiply(const float* a, const float* b, float* out, Index n) {
+  for (Index i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+// out += d2 ⊙ ż ⊙ ḡȧ and out_k = d1 ⊙ ḡȧ (one tangent's share of ḡz, and ḡż_k).
+SBI_VECTOR_CLONES void tangent_backward(const float* d1, const float* d2, const float* zk, const float* gk, float* out,
+                                        float* out_k, Index n) {
+  for (Index i = 0; i < n; ++i) {
+    out[i] += d2[i] * zk[i] * gk[i];
+    out_k[i] = d1[i] * gk[i];
+  }
+}
+SBI_VECTOR_CLONES void add_row(const float* row, float* target, Index n) {
+  for (Index j = 0; j < n; ++j) target[j] += row[j];
+}
+SBI_VECTOR_CLONES void relu_derivatives(const float* z, float* d1, float* d2, Index n, float negative_slope) {
+  for (Index i = 0; i < n; ++i) {
+    const float positive = static_cast<float>(z[i] > 0.0f);
+    d1[i] = positive + (1.0f - positive) * negative_slope;
+  }
+  if (d2)
+    for (Index i = 0; i < n; ++i) d2[i] = 0.0f;
 }
 
 }  // namespace
@@ -189,14 +218,8 @@ void activation_derivatives(Activation activation, const float* z, const float* 
   switch (activation) {
     case Activation::Tanh: tanh_derivatives(a, d1, d2, n); return;
     case Activation::Sigmoid: sigmoid_derivatives(a, d1, d2, n); return;
-    case Activation::Relu:
-      for (Index i = 0; i < n; ++i) d1[i] = z[i] > 0.0f ? 1.0f : 0.0f;
-      if (d2) std::fill(d2, d2 + n, 0.0f);
-      return;
-    case Activation::LeakyRelu:
-      for (Index i = 0; i < n; ++i) d1[i] = z[i] > 0.0f ? 1.0f : 0.01f;
-      if (d2) std::fill(d2, d2 + n, 0.0f);
-      return;
+    case Activation::Relu: relu_derivatives(z, d1, d2, n, 0.0f); return;
+    case Activation::LeakyRelu: relu_derivatives(z, d1, d2, n, 0.01f); return;
     case Activation::Softplus:
       for (Index i = 0; i < n; ++i) {
         const float s = sigmoid_kernel(z[i]);
@@ -266,18 +289,12 @@ namespace {
 
 void add_bias(float* z, Index rows, const FVector& bias) {
   const Index n = bias.size();
-  for (Index r = 0; r < rows; ++r) {
-    float* row = z + r * n;
-    for (Index j = 0; j < n; ++j) row[j] += bias(j);
-  }
+  for (Index r = 0; r < rows; ++r) add_row(bias.data(), z + r * n, n);
 }
 
 // Σ over `rows` rows of a row-major block with n columns, added to `out`.
 void add_column_sums(const float* m, Index rows, Index n, float* out) {
-  for (Index r = 0; r < rows; ++r) {
-    const float* row = m + r * n;
-    for (Index j = 0; j < n; ++j) out[j] += row[j];
-  }
+  for (Index r = 0; r < rows; ++r) add_row(m + r * n, out, n);
 }
 
 // First-layer tangents: ż_k = W[:, k] in every row of block k.
@@ -310,12 +327,7 @@ void activate_layer(const MlpShape& shape, Index l, Index batch, Index tangents,
     d2 = ws.d2[li].data();
   }
   activation_derivatives(shape.activation, z.data(), a.data(), d1.data(), d2, primal);
-  for (Index k = 0; k < tangents; ++k) {
-    const float* zk = z.data() + (1 + k) * primal;
-    float* ak = a.data() + (1 + k) * primal;
-    const float* g = d1.data();
-    for (Index i = 0; i < primal; ++i) ak[i] = g[i] * zk[i];
-  }
+  for (Index k = 0; k < tangents; ++k) multiply(d1.data(), z.data() + (1 + k) * primal, a.data() + (1 + k) * primal, primal);
 }
 
 // Layers 1 … L−1 given ws.z[0] (stacked, complete).
@@ -393,22 +405,10 @@ void mlp_backward(const MlpShape& shape, const MlpParameters& p, const float* in
     FMatrix& gz = ws.grad_z[li];
     gz.resize(rows, n);
     const float* d1 = ws.d1[li].data();
-    {
-      const float* g = ga.data();
-      float* out = gz.data();
-      for (Index i = 0; i < primal; ++i) out[i] = d1[i] * g[i];
-    }
-    for (Index k = 0; k < tangents; ++k) {
-      const float* gk = ga.data() + (1 + k) * primal;
-      const float* zk = ws.z[li].data() + (1 + k) * primal;
-      const float* d2 = ws.d2[li].data();
-      float* out = gz.data();
-      float* out_k = gz.data() + (1 + k) * primal;
-      for (Index i = 0; i < primal; ++i) {
-        out[i] += d2[i] * zk[i] * gk[i];
-        out_k[i] = d1[i] * gk[i];
-      }
-    }
+    multiply(d1, ga.data(), gz.data(), primal);
+    for (Index k = 0; k < tangents; ++k)
+      tangent_backward(d1, ws.d2[li].data(), ws.z[li].data() + (1 + k) * primal, ga.data() + (1 + k) * primal, gz.data(),
+                       gz.data() + (1 + k) * primal, primal);
     gradient.biases[li].setZero();
     add_column_sums(gz.data(), batch, n, gradient.biases[li].data());
     if (l > 0) {
