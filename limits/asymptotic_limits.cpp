@@ -497,6 +497,27 @@ class Model {
     Index empty = 0;
     for (Index b = 0; b < n_bins; ++b)
       if (observed_counts_(b) > 0 && bin_components_.row(b).cwiseAbs().sum() == 0) ++empty;
+    // Template statistics: the effective number of template events per bin, (Σw)²/Σw², against the
+    // expected count. MadMiner's likelihood (and this one) ignores the templates' Monte Carlo
+    // uncertainty; where it exceeds the statistical one, fluctuations between the template and the
+    // Asimov events can dominate the scan.
+    Vector sum_w = Vector::Zero(n_bins), sum_w2 = Vector::Zero(n_bins);
+    for (Index r = 0; r < templates_.size(); ++r) {
+      const double w = w_reference(r);
+      sum_w(template_bins_[static_cast<std::size_t>(r)]) += w;
+      sum_w2(template_bins_[static_cast<std::size_t>(r)]) += w * w;
+    }
+    Index thin = 0;
+    for (Index b = 0; b < n_bins; ++b)
+      if (observed_counts_(b) > 0 && sum_w2(b) > 0 && sum_w(b) * sum_w(b) / sum_w2(b) < observed_counts_(b)) ++thin;
+    if (thin > 0)
+      notes.push_back(fmt::format("in {} of {} bins the expected count exceeds the effective number of template events "
+                                  "((Σw)²/Σw²): the templates' Monte Carlo fluctuations are not in the likelihood and may "
+                                  "dominate the scan{}",
+                                  thin, n_bins,
+                                  o_.template_partition != Partition::Test && data_.weights.size() && data_.n > 0
+                                      ? " (for expected limits, template_partition = test removes the train/test difference)"
+                                      : ""));
     if (empty > 0)
       notes.push_back(fmt::format("{} of {} bins hold observed events but no template events; their probability is floored at {}",
                                   empty, n_bins, o_.empty_bin_floor));

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <Eigen/LU>
+#include <Eigen/QR>
 #include <cmath>
 #include <limits>
 
@@ -14,15 +14,32 @@
 namespace sbi {
 
 Vector FisherInformation::interval_half_widths(double confidence_level) const {
-  const Index p = information.rows();
-  Vector out = Vector::Constant(p, std::numeric_limits<double>::quiet_NaN());
-  if (p == 0) return out;
-  const Eigen::FullPivLU<RowMatrix> lu(information);
-  if (lu.rank() < p) return out;
-  const RowMatrix covariance = lu.inverse();
+  // The information about θ_p with the others profiled is the Schur complement
+  // I_pp − I_pr I_rr⁺ I_rp (a pseudo-inverse, so directions the data do not constrain at all, such
+  // as c_HWtil in the rate, leave the others finite). Half-width √(F⁻¹_χ²₁(cl) / that).
+  const Index n = information.rows();
+  Vector out = Vector::Constant(n, std::numeric_limits<double>::quiet_NaN());
   const double threshold = chi2_quantile(confidence_level, 1);
-  for (Index i = 0; i < p; ++i)
-    if (covariance(i, i) > 0) out(i) = std::sqrt(threshold * covariance(i, i));
+  const double scale = n > 0 ? information.diagonal().cwiseAbs().maxCoeff() : 0.0;
+  for (Index p = 0; p < n; ++p) {
+    double profiled = information(p, p);
+    if (n > 1) {
+      std::vector<Index> rest;
+      for (Index r = 0; r < n; ++r)
+        if (r != p) rest.push_back(r);
+      const Index m = static_cast<Index>(rest.size());
+      RowMatrix i_rr(m, m);
+      Vector i_rp(m);
+      for (Index a = 0; a < m; ++a) {
+        i_rp(a) = information(rest[static_cast<std::size_t>(a)], p);
+        for (Index b = 0; b < m; ++b) i_rr(a, b) = information(rest[static_cast<std::size_t>(a)], rest[static_cast<std::size_t>(b)]);
+      }
+      Eigen::CompleteOrthogonalDecomposition<RowMatrix> cod(i_rr);
+      cod.setThreshold(1e-12);
+      profiled -= i_rp.dot(cod.solve(i_rp));
+    }
+    if (profiled > 1e-12 * scale) out(p) = std::sqrt(threshold / profiled);
+  }
   return out;
 }
 

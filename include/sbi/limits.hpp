@@ -480,8 +480,9 @@ struct FisherInformation {
   RowMatrix information;
   /// Events with w_i(θ) ≤ 0 left out of the Truth information (1/w undefined).
   Index n_skipped = 0;
-  /// The linearised 1-D interval half-widths sqrt(F⁻¹_χ²₁(cl) (I⁻¹)_pp) (the other parameters
-  /// profiled); NaN where I is singular.
+  /// The linearised 1-D interval half-widths √(F⁻¹_χ²₁(cl) / I_p|rest), I_p|rest = I_pp − I_pr I_rr⁺ I_rp
+  /// the information on θ_p with the others profiled (= 1/(I⁻¹)_pp when I is invertible); NaN for a
+  /// parameter the information does not constrain.
   Vector interval_half_widths(double confidence_level) const;
 };
 
