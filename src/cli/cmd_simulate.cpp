@@ -51,6 +51,9 @@ void add_simulate_command(CLI::App& app) {
     MadMinerFile file;
     file.setup = sample.setup;
     file.events = sample.events;
+    // Background runs are appended after the signal; the partitions (sampler, limits) are slices of
+    // the file order, so mix the runs in the file (the LHE output keeps the generation order).
+    if (a->ttbar > 0 || a->wbb > 0) shuffle(*file.events, a->seed + 2);
     write_madminer_file(a->out, file);
     if (!a->lhe.empty()) write_wh_lhe(a->lhe, sample, simulator);
     const Vector sigma = sample.events.cross_sections();

@@ -17,5 +17,6 @@ void add_xsec_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
+void add_limits_command(CLI::App& app);
 
 }  // namespace sbi::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   sbi::cli::add_simulate_command(app);
   sbi::cli::add_train_command(app);
   sbi::cli::add_evaluate_command(app);
+  sbi::cli::add_limits_command(app);
 
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-') {
