@@ -2,7 +2,8 @@
 // not-a-knot cubic spline, interval ends and contour lines with batched root refinement.
 #include <fmt/format.h>
 
-#include <Eigen/LU>
+#include <Eigen/SparseCore>
+#include <Eigen/SparseLU>
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
@@ -65,18 +66,28 @@ CubicSpline::CubicSpline(Vector x, Vector y) : x_(std::move(x)), y_(std::move(y)
     // The interpolating parabola (the two not-a-knot conditions coincide).
     m.setConstant(2.0 * (slope(1) - slope(0)) / (x_(2) - x_(0)));
   } else if (n >= 4) {
-    RowMatrix a = RowMatrix::Zero(n, n);
+    // The banded system (tridiagonal but for the two not-a-knot rows), solved by sparse LU in O(n).
+    std::vector<Eigen::Triplet<double>> entries;
     Vector rhs = Vector::Zero(n);
     // Not-a-knot: the third derivative is continuous at x_1 and x_{n−2}.
-    a(0, 0) = h(1), a(0, 1) = -(h(0) + h(1)), a(0, 2) = h(0);
-    a(n - 1, n - 3) = h(n - 2), a(n - 1, n - 2) = -(h(n - 3) + h(n - 2)), a(n - 1, n - 1) = h(n - 3);
+    entries.emplace_back(0, 0, h(1));
+    entries.emplace_back(0, 1, -(h(0) + h(1)));
+    entries.emplace_back(0, 2, h(0));
+    entries.emplace_back(n - 1, n - 3, h(n - 2));
+    entries.emplace_back(n - 1, n - 2, -(h(n - 3) + h(n - 2)));
+    entries.emplace_back(n - 1, n - 1, h(n - 3));
     for (Index j = 1; j + 1 < n; ++j) {
-      a(j, j - 1) = h(j - 1);
-      a(j, j) = 2.0 * (h(j - 1) + h(j));
-      a(j, j + 1) = h(j);
+      entries.emplace_back(j, j - 1, h(j - 1));
+      entries.emplace_back(j, j, 2.0 * (h(j - 1) + h(j)));
+      entries.emplace_back(j, j + 1, h(j));
       rhs(j) = 6.0 * (slope(j) - slope(j - 1));
     }
-    m = a.partialPivLu().solve(rhs);
+    Eigen::SparseMatrix<double> a(n, n);
+    a.setFromTriplets(entries.begin(), entries.end());
+    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+    lu.compute(a);
+    if (lu.info() != Eigen::Success) throw NumericalError("CubicSpline: the not-a-knot system is singular");
+    m = lu.solve(rhs);
   }
   b_.resize(n - 1), c_.resize(n - 1), d_.resize(n - 1);
   for (Index j = 0; j + 1 < n; ++j) {
