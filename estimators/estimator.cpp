@@ -54,11 +54,11 @@ constexpr std::pair<OptimizerKind, std::string_view> optimizer_names[] = {
 constexpr std::pair<Device, std::string_view> device_names[] = {{Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}};
 constexpr std::pair<Backend, std::string_view> backend_names[] = {
     {Backend::Auto, "auto"}, {Backend::Native, "native"}, {Backend::Torch, "torch"}};
-constexpr std::pair<TerminationReason, std::string_view> reason_names[] = {
-    {TerminationReason::Completed, "completed"},
-    {TerminationReason::EarlyStopping, "early_stopping"},
-    {TerminationReason::NonFinite, "non_finite"},
-    {TerminationReason::Interrupted, "interrupted"}};
+constexpr std::pair<StopReason, std::string_view> reason_names[] = {
+    {StopReason::Completed, "completed"},
+    {StopReason::EarlyStopping, "early_stopping"},
+    {StopReason::NonFinite, "non_finite"},
+    {StopReason::Interrupted, "interrupted"}};
 
 }  // namespace
 
@@ -78,7 +78,7 @@ std::string_view to_string(Device d) { return name_of(d, device_names); }
 Device parse_device(std::string_view name) { return parse_name(name, device_names, "device"); }
 std::string_view to_string(Backend b) { return name_of(b, backend_names); }
 Backend parse_backend(std::string_view name) { return parse_name(name, backend_names, "backend"); }
-std::string_view to_string(TerminationReason r) { return name_of(r, reason_names); }
+std::string_view to_string(StopReason r) { return name_of(r, reason_names); }
 
 int default_thread_count() {
   // omp_get_num_procs honours the process's CPU affinity (taskset, cgroups).
@@ -580,6 +580,59 @@ ReferenceCheck reference_hypothesis_check(const Ensemble& estimator, const RowMa
   out.std = std::sqrt((v - out.mean).square().mean());
   out.max_abs = v.abs().maxCoeff();
   return out;
+}
+
+std::function<RowMatrix(const RowMatrix& x)> score_function(const Ensemble& estimator, int threads) {
+  if (!estimator.is_score_estimator())
+    throw InvalidArgument(fmt::format("score_function: a {} ensemble estimates log r, not the score",
+                                      to_string(estimator.method())));
+  return [e = estimator, threads](const RowMatrix& x) { return e.evaluate_score(x, threads).mean; };
+}
+
+std::function<RowMatrix(const RowMatrix& x, const RowMatrix& thetas)> log_ratio_function(const Ensemble& estimator,
+                                                                                          int threads) {
+  if (estimator.is_score_estimator())
+    throw InvalidArgument(fmt::format("log_ratio_function: a {} ensemble estimates the score, not log r",
+                                      to_string(estimator.method())));
+  return [e = estimator, threads](const RowMatrix& x, const RowMatrix& thetas) {
+    return e.evaluate_log_ratio(x, thetas, false, threads).mean;
+  };
+}
+
+std::function<RowMatrix(const RowMatrix& x, const RowMatrix& thetas)> calibrated_log_ratio_function(
+    const Ensemble& estimator, RowMatrix x_from_theta1, Vector weights, bool subtract_reference, int threads) {
+  if (estimator.is_score_estimator())
+    throw InvalidArgument(fmt::format("calibrated_log_ratio_function: a {} ensemble estimates the score, not log r",
+                                      to_string(estimator.method())));
+  const Index n = x_from_theta1.rows();
+  if (n == 0) throw InvalidArgument("calibrated_log_ratio_function: no calibration events");
+  if (weights.size() != 0 && weights.size() != n)
+    throw InvalidArgument(fmt::format("calibrated_log_ratio_function: {} weights for {} calibration events", weights.size(), n));
+  if (weights.size() == 0) weights = Vector::Ones(n);
+  if (!(weights.sum() > 0)) throw InvalidArgument("calibrated_log_ratio_function: the calibration weights sum to zero");
+  const Vector& theta1 = estimator[0].reference_theta();
+  if (subtract_reference && theta1.size() == 0)
+    throw InvalidArgument("calibrated_log_ratio_function: the estimator has not been trained (no theta1 to subtract)");
+  RowMatrix reference_c;
+  if (subtract_reference) reference_c = estimator.evaluate_log_ratio(x_from_theta1, theta1.transpose(), false, threads).mean;
+  return [e = estimator, xc = std::move(x_from_theta1), w = std::move(weights), reference_c, subtract_reference,
+          theta1, threads](const RowMatrix& x, const RowMatrix& thetas) {
+    RowMatrix log_r = e.evaluate_log_ratio(x, thetas, false, threads).mean;
+    RowMatrix log_rc = e.evaluate_log_ratio(xc, thetas, false, threads).mean;
+    if (subtract_reference) {
+      const RowMatrix reference = e.evaluate_log_ratio(x, theta1.transpose(), false, threads).mean;
+      log_r.rowwise() -= reference.row(0);
+      log_rc.rowwise() -= reference_c.row(0);
+    }
+    const double sum_w = w.sum();
+    for (Index t = 0; t < thetas.rows(); ++t) {
+      // log Σ w e^{l} / Σ w, with the largest l factored out (no overflow for large log r).
+      const double top = log_rc.row(t).maxCoeff();
+      const double mean = w.dot((log_rc.row(t).array() - top).exp().matrix().transpose()) / sum_w;
+      log_r.row(t).array() -= top + std::log(mean);
+    }
+    return log_r;
+  };
 }
 
 }  // namespace sbi

@@ -248,8 +248,8 @@ std::unique_ptr<Estimator::Impl> read_member(const h5::File& file, const std::st
   s.best_epoch = read_int(file, t + "/best_epoch");
   s.best_validation_loss = read_double(file, t + "/best_validation_loss");
   const std::string reason = read_string(file, t + "/reason");
-  for (auto r : {TerminationReason::Completed, TerminationReason::EarlyStopping, TerminationReason::NonFinite,
-                 TerminationReason::Interrupted})
+  for (auto r : {StopReason::Completed, StopReason::EarlyStopping, StopReason::NonFinite,
+                 StopReason::Interrupted})
     if (to_string(r) == reason) s.reason = r;
   s.message = read_string(file, t + "/message");
   s.backend = read_string(file, t + "/backend");

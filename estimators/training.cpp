@@ -506,7 +506,7 @@ TrainingSummary run_training(TrainingBackend& backend, const LossSpec& loss, con
       const auto rows = std::span<const Index>(order).subspan(first, size);
       const StepResult step = backend.train_step(train, rows, lr);
       if (!step.finite) {
-        summary.reason = TerminationReason::NonFinite;
+        summary.reason = StopReason::NonFinite;
         std::string terms;
         for (std::size_t k = 0; k < step.terms.size(); ++k)
           terms += fmt::format("{}{} = {}", k ? ", " : "", summary.loss_terms[k], step.terms[k]);
@@ -542,7 +542,7 @@ TrainingSummary run_training(TrainingBackend& backend, const LossSpec& loss, con
                     std::chrono::duration<double>(Clock::now() - start).count());
 
     if (!std::isfinite(record.train_loss) || (validate && !std::isfinite(record.validation_loss))) {
-      summary.reason = TerminationReason::NonFinite;
+      summary.reason = StopReason::NonFinite;
       summary.message = fmt::format("training stopped: the {} loss of epoch {} is {}",
                                     std::isfinite(record.train_loss) ? "validation" : "training", epoch + 1,
                                     std::isfinite(record.train_loss) ? record.validation_loss : record.train_loss);
@@ -558,7 +558,7 @@ TrainingSummary run_training(TrainingBackend& backend, const LossSpec& loss, con
         if (restore_best) backend.read_parameters(best);  // a deep copy, not an alias of the live weights
       } else if (options.early_stopping && options.early_stopping_patience > 0 &&
                  epoch - summary.best_epoch >= options.early_stopping_patience) {
-        summary.reason = TerminationReason::EarlyStopping;
+        summary.reason = StopReason::EarlyStopping;
         summary.message = fmt::format("early stopping after epoch {}: no lower validation loss for {} epochs", epoch + 1,
                                       options.early_stopping_patience);
         break;
@@ -567,7 +567,7 @@ TrainingSummary run_training(TrainingBackend& backend, const LossSpec& loss, con
       summary.best_epoch = epoch;
     }
     if (on_epoch && !on_epoch(record)) {
-      summary.reason = TerminationReason::Interrupted;
+      summary.reason = StopReason::Interrupted;
       summary.message = fmt::format("interrupted after epoch {}", epoch + 1);
       break;
     }

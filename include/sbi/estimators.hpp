@@ -174,13 +174,13 @@ struct EpochRecord {
 };
 
 /// Why training ended.
-enum class TerminationReason {
+enum class StopReason {
   Completed,      ///< all epochs ran
   EarlyStopping,  ///< early_stopping_patience epochs without improvement
   NonFinite,      ///< a loss or gradient became NaN or infinite; the best finite state is kept
   Interrupted,    ///< the epoch callback asked to stop (Ctrl-C in pysbi)
 };
-std::string_view to_string(TerminationReason reason);
+std::string_view to_string(StopReason reason);
 
 /// What a training run did (Ceres-style summary: data, not a log).
 struct TrainingSummary {
@@ -190,7 +190,7 @@ struct TrainingSummary {
   /// Epoch (0-based) whose parameters the model holds after training; −1 if none finished.
   Index best_epoch = -1;
   double best_validation_loss = 0.0;
-  TerminationReason reason = TerminationReason::Completed;
+  StopReason reason = StopReason::Completed;
   /// One line saying why training stopped (with the offending epoch and batch for NonFinite).
   std::string message;
   Index n_train = 0;
@@ -370,6 +370,25 @@ struct RatioCalibration {
 };
 RatioCalibration expectation_calibration(const Ensemble& estimator, const RowMatrix& x_from_theta1,
                                          const RowMatrix& thetas, const Vector& weights = {});
+
+/// Adapters to the limits module's callbacks (limits.hpp: ScoreFunction, LogRatioFunction). They
+/// hold a copy of the ensemble, so they outlive the object they were made from.
+/// t̂(x): the ensemble mean, E × P.
+std::function<RowMatrix(const RowMatrix& x)> score_function(const Ensemble& estimator, int threads = 0);
+/// log r̂(x_e|θ_t, θ1): the ensemble mean, T × E.
+std::function<RowMatrix(const RowMatrix& x, const RowMatrix& thetas)> log_ratio_function(const Ensemble& estimator,
+                                                                                          int threads = 0);
+/// The calibrated log-ratio estimator for likelihood scans over many events, where the seed talk
+/// found ALICES' maximum-likelihood estimates away from the SM:
+///   log r̃(x|θ) = [log r̂(x|θ, θ1) − log r̂(x|θ1, θ1)] − log R̃(θ),   R̃(θ) = E_{x~θ1}[r̃ before the log],
+/// i.e. the reference-hypothesis correction (the true log r(x|θ1, θ1) is 0 for every x; with
+/// `subtract_reference`) and then the expectation-value calibration over events drawn from θ1
+/// (x_from_theta1 with optional weights), so that p̂(x|θ) = r̃ p(x|θ1) integrates to one at every θ.
+/// With the Asimov events at θ_true = θ1 as calibration events, Jensen's inequality puts the
+/// maximum of the expected kinematic likelihood exactly at θ1. Costs two more evaluations per θ.
+std::function<RowMatrix(const RowMatrix& x, const RowMatrix& thetas)> calibrated_log_ratio_function(
+    const Ensemble& estimator, RowMatrix x_from_theta1, Vector weights = {}, bool subtract_reference = true,
+    int threads = 0);
 
 /// The reference-hypothesis check: at θ = θ1 a ratio estimator must give log r̂(x|θ1, θ1) = 0 for
 /// every x. Returns the mean, standard deviation and largest |log r̂(x_e|θ1, θ1)| over the events.

@@ -325,7 +325,7 @@ TEST_CASE("SALLY learns the score of a linear Gaussian") {
   o.threads = 1;
   o.progress = 0;
   const TrainingSummary summary = e.train(train, o);
-  CHECK(summary.reason == TerminationReason::Completed);
+  CHECK(summary.reason == StopReason::Completed);
   CHECK(summary.history.size() == 12);
   CHECK(summary.n_train == 15000);
   CHECK(summary.n_validation == 5000);
@@ -363,7 +363,7 @@ TEST_CASE("every ratio method learns a linear Gaussian's log r") {
     o.progress = 0;
     o.alpha = 1.0;
     const TrainingSummary summary = e.train(train, o);
-    CHECK(summary.reason == TerminationReason::Completed);
+    CHECK(summary.reason == StopReason::Completed);
     const RowMatrix log_r = e.evaluate_log_ratio(x, thetas).log_r;
     const double error = (log_r - truth).array().square().mean();
     MESSAGE(to_string(method) << ": MSE(log r) = " << error << " against E[log r^2] = " << scale);
@@ -404,7 +404,7 @@ TEST_CASE("early stopping restores a deep copy of the best epoch") {
   Estimator f(EstimatorMethod::Sally, 3, 2, NetworkOptions{{64, 64}, Activation::Tanh}, 4);
   o.early_stopping_patience = 3;
   const TrainingSummary stopped = f.train(train, o, &validation);
-  CHECK(stopped.reason == TerminationReason::EarlyStopping);
+  CHECK(stopped.reason == StopReason::EarlyStopping);
   CHECK(static_cast<Index>(stopped.history.size()) == stopped.best_epoch + 1 + 3);
 }
 
@@ -425,7 +425,7 @@ TEST_CASE("a NaN or infinite loss or gradient stops training with a clear messag
   o.validation_split = 0;
   o.initial_lr = o.final_lr = 1e38;
   const TrainingSummary summary = e.train(train, o);
-  CHECK(summary.reason == TerminationReason::NonFinite);
+  CHECK(summary.reason == StopReason::NonFinite);
   CHECK(summary.message.find("epoch 1") != std::string::npos);
   CHECK(summary.message.find("NaN or infinite") != std::string::npos);
   // The parameters stay finite (the offending step was not applied).
@@ -436,7 +436,7 @@ TEST_CASE("a NaN or infinite loss or gradient stops training with a clear messag
   o.initial_lr = 1e-3;
   o.final_lr = 1e-4;
   const TrainingSummary interrupted = f.train(train, o, nullptr, [](const EpochRecord& r) { return r.epoch < 1; });
-  CHECK(interrupted.reason == TerminationReason::Interrupted);
+  CHECK(interrupted.reason == StopReason::Interrupted);
   CHECK(interrupted.history.size() == 2);
 }
 

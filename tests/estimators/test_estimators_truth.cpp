@@ -62,7 +62,7 @@ TEST_CASE("Galton board: log r̂ at θ0 = −0.8 vs θ1 = −0.6 from 10⁴ samp
     // The score term's weight: the joint scores here are O(1), like the cross-entropy.
     o.alpha = c.method == EstimatorMethod::Rascal ? 10.0 : 1.0;
     const TrainingSummary summary = e.train(train, o);
-    REQUIRE(summary.reason == TerminationReason::Completed);
+    REQUIRE(summary.reason == StopReason::Completed);
     const Vector estimate = e.evaluate_log_ratio(x, theta).log_r.row(0).transpose();
     const double mse = expected_squared_error(exact.p, estimate, log_r);
     MESSAGE(to_string(c.method) << ": E_x~p(x|-0.8)[(log r_hat - log r)^2] = " << mse << " (Mining gold: ~" << c.paper
