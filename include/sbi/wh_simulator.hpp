@@ -67,6 +67,17 @@
 /// p⃗_ℓ^W the lepton in the W rest frame and H = b1 + b2; cos δ⁻ from ℓ and ν boosted by +β⃗_H,
 /// (p⃗_ℓ′ × p⃗_ν′)·p⃗_W/(|p⃗_ℓ′ × p⃗_ν′||p⃗_W|)). Δφ ∈ [−π, π] is signed (first minus second).
 ///
+/// ## Generation
+/// Candidates are drawn from a fixed proposal (Breit–Wigner in m_ℓν, 1/τ² in τ = x1 x2, flat
+/// rapidity and decay angles) with P(W+) set in the first warm-up block so that the two charges'
+/// largest weights are equal. Candidates failing the angular cuts are rejected before smearing,
+/// the others failing any cut before the matrix element is evaluated. The rest are unweighted
+/// against w_max (`max_weight_excess`): an event above it is kept with its larger weight, so the
+/// sample stays unbiased (with the default about 1 % of the events weigh up to ≈ 1.3 times the
+/// others; 0 makes all weights equal up to events above the warm-up's largest weight). Adaptive
+/// VEGAS grids on the proposal's variables were tried and raise the largest weight: the cuts make
+/// the integrand's peaks non-separable.
+///
 /// ## Determinism
 /// Work is cut into blocks of candidates, block k drawing from std::mt19937_64 seeded with a hash of
 /// (seed, k); blocks run on `threads` threads and are merged in block order, so a seed gives the same
@@ -117,9 +128,13 @@ struct WHOptions {
   /// True: events unweighted at the sampling benchmark (equal weights there, as MadGraph's); false:
   /// weighted events from `n` candidates (only those passing the cuts are returned).
   bool unweighted = true;
-  /// Weighted candidates used to find the maximum weight (unweighting) and to integrate the cross-
-  /// section components before generation. ≥ 1000.
+  /// Weighted candidates used to tune the proposal, to find the unweighting maximum and to
+  /// integrate the cross-section components before generation (in blocks of 8192). ≥ 1000.
   Index warmup = 100000;
+  /// Unweighting maximum (see "Generation" in the file comment): the smallest w_max for which the
+  /// warm-up weights above it carry at most this fraction of the cross section in excess of it,
+  /// Σ max(0, w − w_max) ≤ ε Σ w. 0 = the largest warm-up weight. In [0, 0.1).
+  double max_weight_excess = 1e-3;
   /// Threads (≥ 1). The result does not depend on it.
   int threads = 1;
   /// Background normalisations before cuts, pb (see the file comment). ≥ 0.
@@ -156,9 +171,13 @@ struct WHSample {
   /// Parton-level momenta per event, N × 24: lepton, neutrino, b1, b2 (p_T-ordered), parton1,
   /// parton2, each (E, px, py, pz) (backgrounds: zeros for the partons).
   RowMatrix momenta;
-  /// Weighted candidates tried, accepted events, and events whose weight exceeded the unweighting
-  /// maximum (kept with a larger weight, so the sample stays unbiased).
+  /// The options the sample was generated with (what the exact truth checks, e.g. parton_level).
+  WHOptions options;
+  /// Weighted candidates tried (warm-up included), of them in the warm-up, accepted events, and
+  /// events whose weight exceeded the unweighting maximum (kept with a larger weight, so the sample
+  /// stays unbiased).
   Index candidates = 0;
+  Index warmup_candidates = 0;
   Index accepted = 0;
   Index overweight = 0;
 };

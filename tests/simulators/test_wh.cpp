@@ -252,7 +252,7 @@ TEST_CASE("WH SM cross section against the published LO σ(pp → W±H) at 13 Te
   const double sigma_wh = sigma / (br_lnu * o.lepton_flavours * o.br_h_bb);
   // Monte Carlo error from the weights.
   const Vector w = s.events.weights.col(0);
-  const double n = static_cast<double>(s.candidates - 8192);
+  const double n = static_cast<double>(s.candidates - s.warmup_candidates);
   const double err = std::sqrt((w.array().square().sum() * n - w.sum() * w.sum()) / n);
   MESSAGE("σ(pp → W±H → ℓνbb̄, ℓ = e, μ) = " << sigma << " pb (MC error ≈ " << err << " pb); BR(W→ℓν) = " << br_lnu
                                               << "; σ(pp → W±H) = " << sigma_wh << " pb vs LO 1.195 pb");
@@ -313,6 +313,86 @@ TEST_CASE("WH detector-level sample: set-up, validation, morphing closure to 1e-
   CHECK(a.events.observations == b.events.observations);
   CHECK(a.events.weights == b.events.weights);
   CHECK(WHSimulator(o1).generate(3000, 9).events.observations != a.events.observations);
+}
+
+TEST_CASE("WH generation shortcuts: the cuts applied inside equal the cuts applied to the observables afterwards") {
+  // The generator rejects candidates early (lepton |η| before the H decay, the angular cuts before
+  // smearing, the rest before the matrix element) and evaluates the cuts with shortcuts (|p_z| vs
+  // p_T sinh 2.5, ΔR without atan2 when Δφ or Δη decide). Reference: weighted detector-level events
+  // without cuts, the seed talk's selection applied here to the stored observables in the plain way.
+  WHOptions no_cuts;
+  no_cuts.apply_cuts = false;
+  no_cuts.unweighted = false;
+  no_cuts.warmup = 1000;
+  const WHSample all = WHSimulator(no_cuts).generate(600000, 41);
+  auto col = [&](const char* name) { return all.events.observations.col(column(name)); };
+  const auto eta_l = col("eta_l"), eta_1 = col("eta_b1"), eta_2 = col("eta_b2");
+  const auto phi_l = col("phi_l"), phi_1 = col("phi_b1"), phi_2 = col("phi_b2");
+  auto dr = [](double e1, double p1, double e2, double p2) {
+    double d = p1 - p2;
+    while (d > std::numbers::pi) d -= 2 * std::numbers::pi;
+    while (d < -std::numbers::pi) d += 2 * std::numbers::pi;
+    return std::hypot(e1 - e2, d);
+  };
+  double sum = 0, sum2 = 0;
+  for (Index i = 0; i < all.events.size(); ++i) {
+    const bool pass = col("pt_l")(i) > 10 && col("met")(i) > 25 && col("pt_b1")(i) > 35 && col("pt_b2")(i) > 35 &&
+                      std::abs(eta_l(i)) < 2.5 && std::abs(eta_1(i)) < 2.5 && std::abs(eta_2(i)) < 2.5 &&
+                      dr(eta_1(i), phi_1(i), eta_2(i), phi_2(i)) > 0.4 && dr(eta_l(i), phi_l(i), eta_1(i), phi_1(i)) > 0.4 &&
+                      dr(eta_l(i), phi_l(i), eta_2(i), phi_2(i)) > 0.4 && col("m_bb")(i) > 80 && col("m_bb")(i) < 160;
+    if (!pass) continue;
+    const double w = all.events.weights(i, 0);
+    sum += w;
+    sum2 += w * w;
+  }
+  const double n_all = static_cast<double>(all.candidates - all.warmup_candidates);
+  const double err_ref = std::sqrt(sum2 - sum * sum / n_all);
+  WHOptions cuts = no_cuts;
+  cuts.apply_cuts = true;
+  const WHSample cut = WHSimulator(cuts).generate(600000, 42);
+  const Vector w = cut.events.weights.col(0);
+  const double n_cut = static_cast<double>(cut.candidates - cut.warmup_candidates);
+  const double sigma = w.sum(), err = std::sqrt(w.array().square().sum() - sigma * sigma / n_cut);
+  MESSAGE("σ_SM after the cuts: applied inside " << sigma << " ± " << err << " pb, applied to the observables " << sum
+                                                 << " ± " << err_ref << " pb (pull " << (sigma - sum) / std::hypot(err, err_ref) << ")");
+  CHECK(std::abs(sigma - sum) < 4 * std::hypot(err, err_ref));
+  CHECK(err < 0.01 * sigma);
+}
+
+TEST_CASE("WH unweighting maximum: the events above it are few, carry little of σ, and keep the sample unbiased") {
+  WHOptions o;
+  o.parton_level = true;
+  const WHSample s = WHSimulator(o).generate(20000, 43);
+  const Vector w = s.events.weights.col(0);
+  const double unit = w.minCoeff(), sigma = w.sum();
+  double excess = 0;
+  Index heavier = 0;
+  for (Index i = 0; i < w.size(); ++i)
+    if (w(i) > unit * (1 + 1e-12)) {
+      ++heavier;
+      excess += w(i) - unit;
+    }
+  MESSAGE("max_weight_excess = 1e-3: " << heavier << " of 20000 events heavier than the rest (largest " << w.maxCoeff() / unit
+                                       << " units), carrying " << excess / sigma << " of σ in excess; "
+                                       << static_cast<double>(s.candidates - s.warmup_candidates) / 20000.0
+                                       << " candidates per event");
+  CHECK(heavier == s.overweight);
+  CHECK(heavier < 600);             // ≈ 1.5 % expected
+  CHECK(excess / sigma < 0.004);    // ε = 1e-3 of the warm-up's σ, with Monte Carlo slack
+  CHECK(w.maxCoeff() / unit < 3.0);
+  // ε = 0: the largest warm-up weight; almost no event above it, at the cost of more candidates.
+  o.max_weight_excess = 0.0;
+  const WHSample strict = WHSimulator(o).generate(20000, 43);
+  MESSAGE("max_weight_excess = 0: " << strict.overweight << " heavier events; "
+                                    << static_cast<double>(strict.candidates - strict.warmup_candidates) / 20000.0
+                                    << " candidates per event");
+  CHECK(strict.overweight < 20);
+  CHECK(strict.candidates > s.candidates);
+  // The unweighted sample's σ is the integrated one (no bias from the heavier events).
+  CHECK(sigma == doctest::Approx(WHSimulator::cross_section(s, theta(0, 0))).epsilon(1e-10));
+  WHOptions bad;
+  bad.max_weight_excess = 0.2;
+  CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("WHOptions.max_weight_excess = 0.2"), InvalidArgument);
 }
 
 TEST_CASE("WH CP structure: the linear c_HWtil term vanishes in the rate and CP-even observables; Q_ℓ cos δ⁺ asymmetry") {
