@@ -205,15 +205,21 @@ TEST_CASE("WH: the exact log r of the test equals the simulator's truth") {
 TEST_CASE("WH rate-only limits leave the CP-odd c_HWtil unconstrained at linear order; c_HW is constrained") {
   const WHStudy& s = study();
   const AsymptoticLimits limits(s.sample.setup, s.sample.events);
-  // The rate's linear term in c_HWtil vanishes (CP-odd interference integrates to zero): σ is even.
-  RowMatrix t(5, 2);
-  t << 0, 0, 0.5, 0, -0.5, 0, 0, 0.5, 0, -0.5;
-  const Vector sigma = limits.cross_sections(t);
-  const double odd_cp = (sigma(1) - sigma(2)) / (sigma(1) + sigma(2) - 2 * sigma(0));
-  const double odd_hw = (sigma(3) - sigma(4)) / (sigma(3) + sigma(4) - 2 * sigma(0));
-  MESSAGE("σ(±0.5, 0): odd/even part " << odd_cp << "; σ(0, ±0.5): odd/even part " << odd_hw);
-  CHECK(std::abs(odd_cp) < 0.05);
-  CHECK(std::abs(odd_hw) > 1.0);
+  // The rate's linear term in c_HWtil vanishes (CP-odd interference integrates to zero): its Monte
+  // Carlo estimate Σ_i D_i,c_HWtil is compatible with zero within its statistical error
+  // √Σ_i D_i,c_HWtil², while the c_HW term is many standard errors away. The library's σ(θ) over all
+  // events has exactly these odd parts.
+  const RowMatrix& d = s.sample.components;  // columns 1, c_HWtil, c_HW, …
+  const double odd_cp = d.col(1).sum(), error_cp = std::sqrt(d.col(1).squaredNorm());
+  const double odd_hw = d.col(2).sum(), error_hw = std::sqrt(d.col(2).squaredNorm());
+  MESSAGE("linear terms of σ: c_HWtil " << odd_cp << " ± " << error_cp << " pb, c_HW " << odd_hw << " ± " << error_hw << " pb");
+  CHECK(std::abs(odd_cp) < 4 * error_cp);
+  CHECK(std::abs(odd_hw) > 20 * error_hw);
+  RowMatrix t(4, 2);
+  t << 0.5, 0, -0.5, 0, 0, 0.5, 0, -0.5;
+  const Vector sigma = limits.cross_sections(t, Partition::All);
+  CHECK((sigma(0) - sigma(1)) == doctest::Approx(odd_cp).epsilon(1e-9));
+  CHECK((sigma(2) - sigma(3)) == doctest::Approx(odd_hw).epsilon(1e-9));
   FisherOptions fo;
   fo.kind = FisherKind::Rate;
   const FisherInformation rate = limits.fisher_information(theta2(0, 0), fo);
@@ -250,8 +256,6 @@ TEST_CASE("WH rate-only limits leave the CP-odd c_HWtil unconstrained at linear 
   CHECK(ratio_cp == doctest::Approx(0.5).epsilon(0.06));
   CHECK(ratio_hw == doctest::Approx(0.25).epsilon(0.06));
   CHECK((w_cp1.high - w_cp1.low) > 3 * (w_hw1.high - w_hw1.low));
-  // The c_HWtil interval of the rate is symmetric about 0 (σ even in c_HWtil).
-  CHECK(std::abs(w_cp1.high + w_cp1.low) < 0.1 * (w_cp1.high - w_cp1.low));  // up to the MC odd part above
   const LimitResult h1 = scan(0, lumi, LimitMode::Histo), h16 = scan(0, 16 * lumi, LimitMode::Histo);
   const auto hs1 = segment_around(interval(h1, "c_HWtil", 0.68), 0), hs16 = segment_around(interval(h16, "c_HWtil", 0.68), 0);
   const double ratio_histo = (hs16.high - hs16.low) / (hs1.high - hs1.low);
@@ -309,14 +313,18 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
     so.mode = LimitMode::Sally;
     so.luminosity = lumi;
     so.score_components = {p};
+    // Templates from the Asimov events themselves: a binned statistic of x then carries at most the
+    // information of x (the data-processing inequality for the Asimov q = 2n KL), free of the
+    // train/test fluctuations that 14 000 expected events resolve in 4 000 test events.
+    so.template_partition = Partition::Test;
     const LimitResult sally = limits.expected_limits(theta2(0, 0), g, so, s.estimators());
     for (double cl : {0.68, 0.95}) {
       const double w_exact = width(interval(ml, name, cl)), w_sally = width(interval(sally, name, cl));
       MESSAGE(name << " " << cl << " CL widths: exact " << w_exact << ", sally " << w_sally << " (ratio " << w_sally / w_exact << ")");
-      // Equal-count bins put few bins into the informative tails of the score: some information is
-      // lost, none can be gained (up to Monte Carlo noise).
-      CHECK(w_sally / w_exact > 0.97);
-      CHECK(w_sally / w_exact < 1.25);
+      // Equal-count bins lump the informative tails of the score into the outer bins: information is
+      // lost (for the heavy-tailed CP-odd score about a third with 25 bins), none can be gained.
+      CHECK(w_sally / w_exact > 0.98);
+      CHECK(w_sally / w_exact < 1.4);
     }
     // SALLINO and adaptive SALLY on one score component: the projection on Δθ/|Δθ| (a sign) with
     // per-point binning — MadMiner's density estimate p_b/V_b.
@@ -326,7 +334,7 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
       const LimitResult r = limits.expected_limits(theta2(0, 0), g, po, s.estimators());
       const double w_exact = width(interval(ml, name, 0.68)), w = width(interval(r, name, 0.68));
       MESSAGE(name << " " << to_string(mode) << " 68 % CL width " << w << " (exact " << w_exact << ", ratio " << w / w_exact << ")");
-      CHECK(w / w_exact > 0.9);
+      CHECK(w / w_exact > 0.98);
       CHECK(w / w_exact < 1.5);
     }
   }
