@@ -324,7 +324,8 @@ struct LimitResult {
   /// The scan points, T × P, and the grid they came from.
   ScanGrid grid;
   /// log L parts at every scan point (T each; at the profiled ν̂(θ) when there are nuisance
-  /// parameters): kinematic (3), rate (2), Gaussian constraint −½|ν̂|², and their sum (1).
+  /// parameters): kinematic (3) (up to a θ-independent constant: with log r̂ for ml, relative to
+  /// θ_ref for per-point binnings), rate (2), Gaussian constraint −½|ν̂|², and their sum (1).
   Vector log_likelihood_kinematic;
   Vector log_likelihood_rate;
   Vector log_likelihood_constraint;
@@ -353,7 +354,8 @@ struct LimitResult {
   std::vector<Contour> contours;
 
   /// Histogram modes: the axis names and the bin edges used (fixed and grid/centre-adaptive
-  /// binnings; empty for per-point binning), one vector per axis, outer edges as given/±∞.
+  /// binnings; empty for per-point binning), one vector per axis. Adaptive outer edges are the
+  /// smallest and largest template value; either way the outer bins are open.
   std::vector<std::string> histogram_axes;
   std::vector<std::vector<double>> bin_edges;
 
