@@ -16,7 +16,9 @@
 #include "sbi/error.hpp"
 #include "sbi/limits.hpp"
 #include "sbi/madminer_file.hpp"
+#include "sbi/morphing.hpp"
 #include "sbi/npy.hpp"
+#include "sbi/sampler.hpp"
 #include "sbi/version.hpp"
 
 #ifdef SBI_CLI_HAVE_ESTIMATORS
@@ -245,7 +247,48 @@ struct Model {
   std::string description;
 };
 
-Model load_model(const Document& doc, const YAML::Node& node, const std::string& key, const Setup& setup) {
+// The calibration events of a ratio model: the test partition of the events file weighted at the
+// model's θ1 (its reference hypothesis), x and weights.
+struct CalibrationEvents {
+  RowMatrix x;
+  Vector weights;
+};
+
+CalibrationEvents calibration_events(const MadMinerFile& file, const Vector& theta1, double test_split,
+                                     double validation_split) {
+  const PartitionEvents test = partition_events(file.setup, *file.events, Partition::Test, test_split, validation_split);
+  const Morphing morphing = Morphing::from_setup(file.setup);
+  const Vector w_theta = morphing.weights(theta1);
+  const Index n_phys = morphing.n_benchmarks();
+  CalibrationEvents c;
+  c.x.resize(static_cast<Index>(test.rows.size()), file.events->observations.cols());
+  c.weights.resize(c.x.rows());
+  for (Index i = 0; i < c.x.rows(); ++i) {
+    const Index row = test.rows[static_cast<std::size_t>(i)];
+    c.x.row(i) = file.events->observations.row(row);
+    c.weights(i) = test.factors(i) * file.events->weights.row(row).head(n_phys).dot(w_theta);
+  }
+  return c;
+}
+
+// A model entry: a file name, or {file: NAME, calibrate: BOOL}.
+Model load_model(const Document& doc, const YAML::Node& entry, const std::string& key, const MadMinerFile& events_file,
+                 double test_split, double validation_split) {
+  const Setup& setup = events_file.setup;
+  // (Constructed, not assigned: assigning a yaml-cpp node overwrites the node it refers to.)
+  const YAML::Node node = entry.IsMap() ? entry["file"] : entry;
+  bool calibrate = false;
+  if (entry.IsMap()) {
+    check_keys(doc, entry, key, {"file", "calibrate"});
+    if (!node.IsDefined()) fail(doc, entry, key + ".file", "missing: the model file (sbi train output)");
+    if (entry["calibrate"].IsDefined()) {
+      try {
+        calibrate = entry["calibrate"].as<bool>();
+      } catch (const YAML::Exception&) {
+        fail(doc, entry["calibrate"], key + ".calibrate", "must be true or false");
+      }
+    }
+  }
   const fs::path path = get_path(doc, node, key, true);
 #ifdef SBI_CLI_HAVE_ESTIMATORS
   auto ensemble = std::make_shared<Ensemble>(Ensemble::load(path));
@@ -267,14 +310,23 @@ Model load_model(const Document& doc, const YAML::Node& node, const std::string&
   m.is_score = ensemble->is_score_estimator();
   m.reference_theta = first.reference_theta();
   m.description = fmt::format("{} ensemble of {} from {}", to_string(ensemble->method()), ensemble->size(), path.string());
-  if (m.is_score) m.estimators.score = [ensemble](const RowMatrix& x) { return ensemble->evaluate_score(x).mean; };
-  else
-    m.estimators.log_ratio = [ensemble](const RowMatrix& x, const RowMatrix& thetas) {
-      return ensemble->evaluate_log_ratio(x, thetas).mean;
-    };
+  if (calibrate && m.is_score)
+    fail(doc, entry["calibrate"], key + ".calibrate", "applies to ratio models only (the score needs no normalisation)");
+  if (m.is_score) {
+    m.estimators.score = score_function(*ensemble);
+  } else if (calibrate) {
+    // Reference-subtracted and expectation-calibrated log r̂ (estimators.hpp) on the test events
+    // weighted at the model's θ1.
+    CalibrationEvents c = calibration_events(events_file, first.reference_theta(), test_split, validation_split);
+    m.estimators.log_ratio = calibrated_log_ratio_function(*ensemble, std::move(c.x), std::move(c.weights), true);
+    m.description += ", calibrated on the test events at its theta1";
+  } else {
+    m.estimators.log_ratio = log_ratio_function(*ensemble);
+  }
   return m;
 #else
   (void)setup;
+  (void)calibrate;
   fail(doc, node, key,
        fmt::format("cannot load '{}': this sbi was built without the neural estimators (sbi::estimators, LibTorch); the modes "
                    "rate and histo need no model",
@@ -374,7 +426,7 @@ void run(const Arguments& a) {
   MadMinerFile file = read_madminer_file(events_path);
   if (!file.events) fail(doc, doc.root["events"], "events", fmt::format("'{}' holds no events", events_path.string()));
   const Setup setup = file.setup;
-  const AsymptoticLimits limits(std::move(file));
+  const AsymptoticLimits limits(file);
   const Index n_p = setup.parameters.size();
 
   // Expected or observed.
@@ -449,7 +501,11 @@ void run(const Arguments& a) {
     if (!m.IsMap()) fail(doc, m, "models", "must map model names to model files");
     for (const auto& kv : m) {
       const std::string name = kv.first.as<std::string>();
-      models.emplace(name, load_model(doc, kv.second, "models." + name, setup));
+      // The calibration uses the same partition fractions as the scans' defaults.
+      double test_split = 0.2, validation_split = 0.2;
+      if (doc.root["test_split"].IsDefined()) test_split = doc.root["test_split"].as<double>();
+      if (doc.root["validation_split"].IsDefined()) validation_split = doc.root["validation_split"].as<double>();
+      models.emplace(name, load_model(doc, kv.second, "models." + name, file, test_split, validation_split));
     }
   }
   auto model_for = [&](const YAML::Node& node, const std::string& key, bool score) -> const Model& {
