@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -106,9 +107,13 @@ void legend(const std::vector<std::string>& labels, const std::vector<PLINT>& co
     text.push_back(symbol_labels[i].c_str());
     symbol_text.push_back(symbols[i].c_str());
   }
+  // Long labels shrink the text so the legend stays on the page (it sits right of the axes).
+  std::size_t longest = 0;
+  for (const char* t : text) longest = std::max(longest, std::strlen(t));
+  const PLFLT text_scale = std::min(0.8, 0.8 * 24.0 / static_cast<double>(std::max<std::size_t>(longest, 1)));
   PLFLT w = 0, h = 0;
   pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, position | PL_POSITION_OUTSIDE, 0.02, 0.0, 0.06, 0, 1, 1, 0,
-           0, static_cast<PLINT>(n), opt.data(), 1.0, 0.8, 2.0, 0.0, text_colours.data(), text.data(), nullptr, nullptr,
+           0, static_cast<PLINT>(n), opt.data(), 1.0, text_scale, 2.0, 0.0, text_colours.data(), text.data(), nullptr, nullptr,
            nullptr, nullptr, line_colours.data(), line_styles.data(), widths.data(), symbol_colours.data(),
            symbol_scales.data(), symbol_numbers.data(), symbol_text.data());
 }
