@@ -302,14 +302,13 @@ TrainingSummary Estimator::train(const AugmentedSamples& samples, const Training
   const bool use_torch = options.backend == Backend::Torch || options.device == Device::Cuda;
   const detail::LossSpec loss{e.method, options.alpha, options.log_r_clip};
   std::unique_ptr<detail::TrainingBackend> backend;
-  std::optional<detail::BlasThreads> blas;
+  std::optional<detail::SingleThreadedBlas> blas;
   if (use_torch) {
     backend = detail::make_torch_backend(e.shape, e.parameters, loss, run, e.n_parameters);
   } else {
     // The native engine parallelises over chunks of a batch (and over ensemble members), each with
-    // single-threaded BLAS: small GEMMs gain nothing from BLAS threads. Inside an ensemble's
-    // parallel region BLAS runs single-threaded anyway; do not touch its setting there.
-    if (!omp_in_parallel()) blas.emplace(1);
+    // single-threaded BLAS: small GEMMs gain nothing from BLAS threads.
+    blas.emplace();
     backend = detail::make_native_backend(e.shape, e.parameters, loss, run, e.n_parameters);
   }
   TrainingSummary summary =
@@ -473,9 +472,9 @@ std::vector<TrainingSummary> Ensemble::train(const std::vector<AugmentedSamples>
     TrainingOptions member = options;
     member.threads = 1;
     member.progress = 0;
-    const detail::BlasThreads single(1);
+    const detail::SingleThreadedBlas single;
 #pragma omp parallel for schedule(dynamic) num_threads(static_cast<int>(std::min<std::size_t>(threads, n)))
-    for (std::size_t i = 0; i < n; ++i) train_member(i, member, {});
+    for (std::size_t i = 0; i < n; ++i) train_member(i, member, on_epoch);
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       train_member(i, options, on_epoch);

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <random>
 
 #include "sbi/error.hpp"
@@ -269,18 +270,36 @@ GetThreads blas_get_threads() {
 }
 }  // namespace
 
-BlasThreads::BlasThreads(int threads) {
-  if (blas_set_threads() && blas_get_threads()) {
-    previous_ = blas_get_threads()();
-    blas_set_threads()(std::max(threads, 1));
+namespace {
+struct BlasScopes {
+  std::mutex mutex;
+  int open = 0;
+  int saved = -1;
+};
+BlasScopes& blas_scopes() {
+  static BlasScopes scopes;
+  return scopes;
+}
+}  // namespace
+
+SingleThreadedBlas::SingleThreadedBlas() {
+  if (!blas_set_threads() || !blas_get_threads()) return;
+  BlasScopes& s = blas_scopes();
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.open++ == 0) {
+    s.saved = blas_get_threads()();
+    blas_set_threads()(1);
   }
 }
 
-BlasThreads::~BlasThreads() {
-  if (previous_ > 0) blas_set_threads()(previous_);
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (!blas_set_threads() || !blas_get_threads()) return;
+  BlasScopes& s = blas_scopes();
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  if (--s.open == 0 && s.saved > 0) blas_set_threads()(s.saved);
 }
 
-int BlasThreads::current() { return blas_get_threads() ? blas_get_threads()() : 1; }
+int SingleThreadedBlas::current() { return blas_get_threads() ? blas_get_threads()() : 1; }
 
 // ---------------------------------------------------------------------------------------------
 // Forward, tangent and reverse passes
@@ -447,7 +466,7 @@ void mlp_evaluate(const MlpShape& shape, const MlpParameters& p, const FMatrix& 
   out.resize(n_rows, shape.n_outputs);
   const Index chunks = (n_rows + evaluation_chunk - 1) / evaluation_chunk;
   // Small GEMMs: parallel over chunks of events, single-threaded BLAS inside.
-  const BlasThreads single(1);
+  const SingleThreadedBlas single;
 #pragma omp parallel num_threads(chunk_threads(threads, chunks))
   {
     MlpWorkspace ws;
@@ -475,7 +494,7 @@ void mlp_evaluate_grid(const MlpShape& shape, const MlpParameters& p, Index n_th
   const FMatrix theta_part =
       (theta_scaled * w0.leftCols(n_theta_inputs).transpose()).rowwise() + p.biases[0].transpose();
   const Index chunks = (n_events + evaluation_chunk - 1) / evaluation_chunk;
-  const BlasThreads single(1);
+  const SingleThreadedBlas single;
 #pragma omp parallel num_threads(chunk_threads(threads, chunks))
   {
     MlpWorkspace ws;

@@ -77,19 +77,19 @@ void activation_derivatives(Activation activation, const float* z, const float* 
 void gemm(bool transpose_a, bool transpose_b, Index m, Index n, Index k, float alpha, const float* a, Index lda,
           const float* b, Index ldb, float beta, float* c, Index ldc);
 
-/// Sets the BLAS library's thread count for the lifetime of this object and restores it after
-/// (OpenBLAS's openblas_set_num_threads when the loaded BLAS has it; a no-op otherwise).
-class BlasThreads {
+/// Makes the BLAS library single-threaded while at least one of these objects lives, then restores
+/// its thread count (OpenBLAS's openblas_set_num_threads when the loaded BLAS has it; a no-op
+/// otherwise). The engine's GEMMs are small: it parallelises over chunks of rows itself. The setting
+/// is process-wide, so the scopes are counted under a lock: concurrent scopes (Python threads,
+/// ensemble members) agree, and the last one restores the count the first one found.
+class SingleThreadedBlas {
  public:
-  explicit BlasThreads(int threads);
-  ~BlasThreads();
-  BlasThreads(const BlasThreads&) = delete;
-  BlasThreads& operator=(const BlasThreads&) = delete;
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
   /// Threads the BLAS library uses now (1 when it cannot be told).
   static int current();
-
- private:
-  int previous_ = -1;
 };
 
 /// Forward (and optionally tangent) activations of one batch, kept for the reverse pass.

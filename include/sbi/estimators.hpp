@@ -336,9 +336,10 @@ class Ensemble {
   bool is_score_estimator() const;
 
   /// Trains member i on samples[i] (one sample per member), or every member on samples[0] (with
-  /// bootstrap resampling when `bootstrap`). Members train in parallel with one thread each when
-  /// there are at least as many members as threads, otherwise one after the other with all
-  /// threads; the result does not depend on which.
+  /// bootstrap resampling when `bootstrap`). With two or more threads the members train side by
+  /// side, one thread each; otherwise one after the other; the result does not depend on which.
+  /// `on_epoch` is called after every epoch of every member — from several threads at once when
+  /// members train side by side, so it must be thread-safe; returning false stops that member.
   std::vector<TrainingSummary> train(const std::vector<AugmentedSamples>& samples, const TrainingOptions& options = {},
                                      bool bootstrap = false, const EpochCallback& on_epoch = {});
 
