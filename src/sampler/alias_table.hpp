@@ -3,7 +3,6 @@
 // O(n) construction, O(1) draws from a fixed discrete distribution.
 
 #include <cstdint>
-#include <random>
 #include <vector>
 
 #include "sbi/types.hpp"
@@ -47,15 +46,12 @@ class AliasTable {
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
-  template <typename Rng>
-  std::uint32_t draw(Rng& rng) const {
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    const double u = uniform(rng) * static_cast<double>(entries_.size());
-    auto column = static_cast<std::uint32_t>(u);
-    if (column >= entries_.size()) column = static_cast<std::uint32_t>(entries_.size() - 1);
-    // The fractional part of u is a second uniform variate, independent of the column.
+  /// A draw in two steps, so that callers can prefetch the column's entry between them: a
+  /// uniform column in [0, size()), then `coin`, uniform in [0, 1), keeps it or takes its alias.
+  const void* address(std::uint64_t column) const { return &entries_[column]; }
+  std::uint32_t resolve(std::uint64_t column, double coin) const {
     const Entry& entry = entries_[column];
-    return (u - column) < entry.probability ? column : entry.alias;
+    return coin < entry.probability ? static_cast<std::uint32_t>(column) : entry.alias;
   }
 
  private:
