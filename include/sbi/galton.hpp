@@ -146,7 +146,9 @@ class GaltonBoard {
 
 /// Training samples from the board in the format the sampler writes (samples.hpp), so that the
 /// estimators train on simulator samples exactly as on samples unweighted from events: parameter
-/// "theta", observable "x" (the final position), source "galton", partition train.
+/// "theta", observable "x" (the final position), source "galton", partition train; `settings`
+/// records the arguments and the board's geometry ("…; levels=20; nails=31; start=15;
+/// steepness=10"), which `sbi truth` (truth.hpp) reads back.
 ///
 /// Local (SALLY-type) samples: n runs at θ with x, theta0 = θ and t_xz0 = t(x, z|θ).
 AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, Index n, std::uint64_t seed);

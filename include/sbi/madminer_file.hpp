@@ -5,12 +5,28 @@
 /// max_power of shape (n_p, 1), no sample_summary).
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "sbi/events.hpp"
 #include "sbi/setup.hpp"
 
 namespace sbi {
+
+/// Datasets only sbi reads, kept beside MadMiner's (its reader opens the datasets it knows by name
+/// and ignores the rest): float64 arrays and S256 string lists by full dataset name, e.g. the WH
+/// simulator's truth inputs under `sbi_wh/` (docs/file-formats.md). Names must start with "sbi" so
+/// that they cannot clash with MadMiner's groups. A matrix with one column is written as a list
+/// (shape (n,)) and reads back as one column.
+struct ExtraDatasets {
+  std::map<std::string, RowMatrix> matrices;
+  std::map<std::string, std::vector<std::string>> strings;
+
+  bool empty() const { return matrices.empty() && strings.empty(); }
+  bool operator==(const ExtraDatasets& o) const;
+};
 
 /// The content of a MadMiner file.
 struct MadMinerFile {
@@ -19,6 +35,8 @@ struct MadMinerFile {
   std::optional<Events> events;
   /// Present when the file has sample_summary (current layout).
   std::optional<SampleSummary> sample_summary;
+  /// sbi-only datasets: written as given; read only those named in ReadOptions::extra_datasets.
+  ExtraDatasets extra;
 
   bool operator==(const MadMinerFile&) const = default;
 };
@@ -31,6 +49,9 @@ struct ReadOptions {
   /// Validate what was read (Setup::validate, Events::validate): NaN/Inf weights or
   /// observables, shape mismatches. Turn off only to inspect a broken file.
   bool validate = true;
+  /// sbi-only datasets to read when present (numbers into MadMinerFile::extra.matrices, strings
+  /// into extra.strings); absent ones are left out. Default: none.
+  std::vector<std::string> extra_datasets;
 };
 
 /// Reads a MadMiner HDF5 file. Throws FileNotFound when the path does not exist, FormatError

@@ -79,13 +79,14 @@
 /// the integrand's peaks non-separable.
 ///
 /// ## Determinism
-/// Work is cut into blocks of candidates, block k drawing from std::mt19937_64 seeded with a hash of
+/// Work is cut into blocks of candidates, block k drawing from xoshiro256** seeded with a hash of
 /// (seed, k); blocks run on `threads` threads and are merged in block order, so a seed gives the same
 /// events for every thread count.
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -247,8 +248,11 @@ class WHSimulator {
   /// Appends background events (n_ttbar tt̄-like, n_wbb W+bb̄-like, unweighted) to a sample.
   void add_background(WHSample& sample, Index n_ttbar, Index n_wbb, std::uint64_t seed) const;
 
-  /// Exact parton-level truth for every event of a parton-level signal-only sample;
-  /// InvalidArgument when the sample was not generated at parton level or holds background.
+  /// Exact parton-level truth for every event of a parton-level signal-only sample (momenta and
+  /// σ components from the sample, dσ(x|θ) recomputed with this simulator). InvalidArgument when
+  /// the sample was not generated at parton level (its `options.parton_level`, not this
+  /// simulator's), holds background, or was generated with other physics options (√s, masses,
+  /// widths, couplings, BR, lepton flavours) than this simulator's.
   WHTruth truth(const WHSample& sample, const Vector& theta0, const Vector& theta1) const;
 
   /// σ(θ) in pb after cuts from a sample's integrated components.
@@ -257,6 +261,62 @@ class WHSimulator {
  private:
   WHOptions options_;
 };
+
+/// Permutes the events of a sample — observations, weights, sampling benchmarks, process ids,
+/// components and momenta together — with the permutation sbi::shuffle(Events&, seed) applies.
+/// InvalidArgument when the per-event arrays disagree in length.
+void shuffle(WHSample& sample, std::uint64_t seed);
+
+/// Writes a sample as an events file in MadMiner's layout (atomically, write_madminer_file) with
+/// the truth inputs as sbi-only datasets that MadMiner ignores (docs/file-formats.md):
+/// `sbi_wh/momenta` (N × 24), `sbi_wh/components` (N × 6), `sbi_wh/sigma_components` (6),
+/// `sbi_wh/option_names` + `sbi_wh/option_values` (every WHOptions field; bools 0/1) and
+/// `sbi_wh/generation` (candidates, warm-up candidates, accepted, overweight).
+/// InvalidArgument when the sample's arrays disagree in shape.
+void write_wh_events(const std::filesystem::path& path, const WHSample& sample);
+
+/// Reads a file written by write_wh_events back into a WHSample (set-up, events, components,
+/// momenta, σ components, options, generation counts). FormatError naming the file and dataset
+/// when a truth dataset is missing (a file of another generator, or one rewritten by a tool that
+/// drops sbi's datasets), has the wrong shape, or holds an unknown or missing option; for a
+/// parton-level file also when an event's observations differ from those of its momenta (events
+/// reordered or edited elsewhere).
+WHSample read_wh_events(const std::filesystem::path& path);
+
+/// Benchmarks to generate at, read from a set-up file in MadMiner's layout (e.g. one written by
+/// `sbi morphing optimize` from a WH events file): its physical benchmarks, the one to sample at
+/// (the reference benchmark, else one at θ = 0, else the first) and its stored morphing.
+struct WHBenchmarks {
+  std::vector<Benchmark> benchmarks;
+  Index sampling_benchmark = 0;
+  std::optional<StoredMorphing> morphing;
+};
+/// InvalidArgument (naming the file) when its parameters are not (c_HWtil, c_HW) in that order or
+/// it has no physical benchmark; the read errors of read_madminer_file otherwise.
+WHBenchmarks read_wh_benchmarks(const std::filesystem::path& path);
+
+/// What `sbi generate wh` does, as one call: options of the run (the physics and detector options
+/// are the simulator's).
+struct WHGenerateOptions {
+  /// Signal events (unweighted at the sampling benchmark). ≥ 0.
+  Index events = 10000;
+  /// Background events, split ⌈N/2⌉ tt̄-like and ⌊N/2⌋ W+bb̄-like; `ttbar` and `wbb` add to them. ≥ 0.
+  Index background = 0;
+  Index ttbar = 0;
+  Index wbb = 0;
+  /// Set-up file whose physical benchmarks the events carry weights at (read_wh_benchmarks); empty:
+  /// WHSimulator::default_benchmarks().
+  std::filesystem::path benchmarks;
+  /// Seed of the signal; the background uses seed + 1 and the shuffle of signal and background
+  /// (the partitions are slices of the file order) seed + 2.
+  std::uint64_t seed = 1;
+
+  /// InvalidArgument("field = value: …") for a negative count.
+  void validate() const;
+};
+/// Signal (and background, shuffled in) with weights at the benchmarks; a stored morphing of the
+/// benchmarks file is kept when the benchmarks do not form a square basis the simulator inverts.
+WHSample generate_wh_sample(const WHSimulator& simulator, const WHGenerateOptions& options);
 
 /// Writes a sample as a MadGraph-shaped LHE 3.0 file (atomically): `<MGRunCard>` with
 /// `event_norm = sum` (XWGTUP is the event's weight in pb at its sampling benchmark; Σ = σ), a

@@ -1,5 +1,7 @@
-// `sbi simulate wh …`: events from the built-in WH -> l nu b b simulator, in MadMiner's layout.
-// `sbi simulate galton …`: training samples from the Galton board, in the sampler's samples format.
+// `sbi generate wh …`: events from the built-in WH -> l nu b b simulator, in MadMiner's layout, with
+// the truth inputs as sbi-only datasets (read back by `sbi truth`).
+// `sbi generate galton …`: training samples from the Galton board, in the sampler's samples format.
+// `sbi simulate …` is the same command under its older name.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -8,7 +10,6 @@
 #include "commands.hpp"
 #include "sbi/error.hpp"
 #include "sbi/galton.hpp"
-#include "sbi/madminer_file.hpp"
 #include "sbi/sampler.hpp"
 #include "sbi/samples.hpp"
 #include "sbi/wh_simulator.hpp"
@@ -16,50 +17,58 @@
 namespace sbi::cli {
 
 void add_simulate_command(CLI::App& app) {
-  auto* command = app.add_subcommand("simulate", "Generate events with a built-in simulator");
+  auto* command = app.add_subcommand("generate", "Generate events or samples with a built-in simulator (alias: simulate)");
+  command->alias("simulate");
   command->require_subcommand(1);
   auto* wh = command->add_subcommand(
       "wh", "q q' -> W H -> l nu b b at leading order with anomalous HWW couplings (c_HWtil, c_HW at Lambda = 1 TeV); "
-            "weights at the seed talk's six benchmarks");
+            "weights at the seed talk's six benchmarks or at those of --benchmarks FILE");
   struct Arguments {
-    Index events = 10000, ttbar = 0, wbb = 0;
-    std::uint64_t seed = 1;
-    std::string out, lhe;
+    WHGenerateOptions run;
+    std::string out, lhe, benchmarks;
     bool parton_level = false, no_cuts = false;
     int threads = 0;
   };
   auto a = std::make_shared<Arguments>();
-  wh->add_option("--events", a->events, "Signal events (unweighted at the SM)")->capture_default_str();
-  wh->add_option("--out", a->out, "Events file to write (MadMiner layout)")->required();
-  wh->add_option("--seed", a->seed, "Random seed")->capture_default_str();
-  wh->add_flag("--parton-level", a->parton_level, "No detector smearing: x = z, so the joint quantities are exact");
+  wh->add_option("--events", a->run.events, "Signal events (unweighted at the sampling benchmark: the SM)")->capture_default_str();
+  wh->add_option("--out", a->out, "Events file to write (MadMiner layout, plus sbi's truth datasets)")->required();
+  wh->add_option("--seed", a->run.seed, "Random seed")->capture_default_str();
+  wh->add_flag("--parton-level", a->parton_level, "No detector smearing: x = z, so the exact truth applies (sbi truth)");
   wh->add_flag("--no-cuts", a->no_cuts, "Do not apply the seed talk's selection cuts");
-  wh->add_option("--ttbar", a->ttbar, "Background events from the tt-like model")->capture_default_str();
-  wh->add_option("--wbb", a->wbb, "Background events from the W+bb-like model")->capture_default_str();
-  wh->add_option("--threads", a->threads, "Threads (0 = all cores)")->capture_default_str();
-  wh->add_option("--lhe", a->lhe, "Also write the signal events as an LHE file with reweighting weights");
+  wh->add_option("--background", a->run.background, "Background events, half tt-like, half W+bb-like")->capture_default_str();
+  wh->add_option("--ttbar", a->run.ttbar, "Additional background events from the tt-like model")->capture_default_str();
+  wh->add_option("--wbb", a->run.wbb, "Additional background events from the W+bb-like model")->capture_default_str();
+  wh->add_option("--benchmarks", a->benchmarks,
+                 "Set-up file (MadMiner layout, e.g. from sbi morphing optimize) whose physical benchmarks the events carry "
+                 "weights at; sampled at its reference benchmark (else the SM)");
+  wh->add_option("--threads", a->threads, "Threads (0 = all cores); the events do not depend on it")->capture_default_str();
+  wh->add_option("--lhe", a->lhe, "Also write the events as an LHE file with reweighting weights");
   wh->callback([a] {
     WHOptions options;
     options.parton_level = a->parton_level;
     options.apply_cuts = !a->no_cuts;
     options.threads = a->threads > 0 ? a->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const WHSimulator simulator(options);
+    a->run.benchmarks = a->benchmarks;
     const auto start = std::chrono::steady_clock::now();
-    WHSample sample = simulator.generate(a->events, a->seed);
-    if (a->ttbar > 0 || a->wbb > 0) simulator.add_background(sample, a->ttbar, a->wbb, a->seed + 1);
+    const WHSample sample = generate_wh_sample(simulator, a->run);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    MadMinerFile file;
-    file.setup = sample.setup;
-    file.events = sample.events;
-    // Background runs are appended after the signal; the partitions (sampler, limits) are slices of
-    // the file order, so mix the runs in the file (the LHE output keeps the generation order).
-    if (a->ttbar > 0 || a->wbb > 0) shuffle(*file.events, a->seed + 2);
-    write_madminer_file(a->out, file);
+    write_wh_events(a->out, sample);
     if (!a->lhe.empty()) write_wh_lhe(a->lhe, sample, simulator);
-    const Vector sigma = sample.events.cross_sections();
-    fmt::print("generated {} events ({} background) in {:.2f} s: sigma(SM) = {:.5g} pb after {}; written to {}\n",
-               sample.events.size(), a->ttbar + a->wbb, seconds, sigma(0),
-               options.apply_cuts ? "the seed talk's cuts" : "no cuts", a->out);
+    // σ(SM) after the cuts: the signal's integrated components (exact in θ, whatever the benchmarks)
+    // plus the background's weights (equal at every benchmark).
+    double sigma_sm = WHSimulator::cross_section(sample, Vector::Zero(2));
+    Index background = 0;
+    for (Index i = 0; i < sample.events.size(); ++i)
+      if (sample.events.process_of(i) != 0) {
+        ++background;
+        sigma_sm += sample.events.weights(i, 0);
+      }
+    fmt::print("generated {} events ({} background) in {:.2f} s ({:.3g} signal events/s): sigma(SM) = {:.5g} pb after {}; "
+               "weights at {} benchmarks{}; written to {}\n",
+               sample.events.size(), background, seconds, static_cast<double>(a->run.events) / seconds, sigma_sm,
+               options.apply_cuts ? "the seed talk's cuts" : "no cuts", sample.setup.benchmarks.size(),
+               a->benchmarks.empty() ? "" : fmt::format(" from {}", a->benchmarks), a->out);
   });
 
   auto* galton = command->add_subcommand(

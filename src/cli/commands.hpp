@@ -15,6 +15,7 @@ void add_lhe_command(CLI::App& app);
 void add_augment_command(CLI::App& app);
 void add_xsec_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
+void add_truth_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_limits_command(CLI::App& app);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   sbi::cli::add_augment_command(app);
   sbi::cli::add_xsec_command(app);
   sbi::cli::add_simulate_command(app);
+  sbi::cli::add_truth_command(app);
   sbi::cli::add_train_command(app);
   sbi::cli::add_evaluate_command(app);
   sbi::cli::add_limits_command(app);
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
-    for (const auto* command : app.get_subcommands({})) known = known || command->get_name() == argv[1];
+    for (const auto* command : app.get_subcommands({})) known = known || command->check_name(argv[1]);  // aliases too
     if (!known) {
       std::fprintf(stderr, "sbi: unknown command '%s'\n\n%s", argv[1], app.help().c_str());
       return 2;

@@ -251,6 +251,13 @@ Events read_events(const h5::File& file, const Setup& setup) {
 
 }  // namespace
 
+bool ExtraDatasets::operator==(const ExtraDatasets& o) const {
+  if (strings != o.strings || matrices.size() != o.matrices.size()) return false;
+  for (auto a = matrices.begin(), b = o.matrices.begin(); a != matrices.end(); ++a, ++b)
+    if (a->first != b->first || !same_values(a->second, b->second)) return false;
+  return true;
+}
+
 MadMinerFile read_madminer_file(const std::filesystem::path& path, const ReadOptions& options) {
   const h5::File file = h5::File::open_read(path);
   MadMinerFile result;
@@ -271,6 +278,12 @@ MadMinerFile read_madminer_file(const std::filesystem::path& path, const ReadOpt
   }
 
   if (options.load_events && file.has("samples/observations")) result.events = read_events(file, setup);
+
+  for (const std::string& name : options.extra_datasets) {
+    if (!file.has(name)) continue;
+    if (file.info(name).kind == h5::Kind::String) result.extra.strings[name] = file.read_strings(name);
+    else result.extra.matrices[name] = file.read_matrix(name);
+  }
 
   if (options.validate) {
     try {
@@ -372,6 +385,12 @@ void write_content(h5::File& file, const MadMinerFile& content) {
     if (!events.process_names.empty()) file.write_strings("samples/process_names", events.process_names);
   }
 
+  for (const auto& [name, matrix] : content.extra.matrices) {
+    if (matrix.cols() == 1) file.write_vector(name, matrix.col(0));
+    else file.write_matrix(name, matrix);
+  }
+  for (const auto& [name, strings] : content.extra.strings) file.write_strings(name, strings);
+
   // MadMiner's sampler needs the summary for its k-factors; derive it from the events when absent.
   std::optional<SampleSummary> summary = content.sample_summary;
   if (!summary && content.events) summary = summary_from_events(*content.events, setup.n_physical_benchmarks());
@@ -425,6 +444,14 @@ void write_madminer_file(const std::filesystem::path& path, const MadMinerFile& 
       if (static_cast<Index>(row.size()) != content.setup.parameters.size())
         throw InvalidArgument(fmt::format("finite_differences: {} shifted benchmarks per base; expected one per parameter ({})",
                                           row.size(), content.setup.parameters.size()));
+  auto check_extra_name = [](const std::string& name) {
+    if (name.rfind("sbi", 0) != 0 || name.find('/') == std::string::npos)
+      throw InvalidArgument(fmt::format("extra dataset '{}': sbi-only datasets live in a group whose name starts with "
+                                        "'sbi' (e.g. 'sbi_wh/momenta'), apart from MadMiner's",
+                                        name));
+  };
+  for (const auto& entry : content.extra.matrices) check_extra_name(entry.first);
+  for (const auto& entry : content.extra.strings) check_extra_name(entry.first);
 
   AtomicOutput output(path);
   h5::File file = h5::File::create(output.temporary_path());

@@ -230,6 +230,12 @@ AugmentedSamples galton_samples_frame(SampleKind kind, Index n, std::uint64_t se
 
 double uniform53(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
+// The geometry, so that a samples file says which board its exact truth belongs to (sbi truth).
+std::string board_settings(const GaltonBoard& board) {
+  const GaltonOptions& o = board.options();
+  return fmt::format("levels={}; nails={}; start={}; steepness={}", o.levels, o.nails, o.start, o.steepness);
+}
+
 }  // namespace
 
 AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, Index n, std::uint64_t seed) {
@@ -238,7 +244,7 @@ AugmentedSamples galton_local_samples(const GaltonBoard& board, double theta, In
   s.x.col(0) = runs.x.cast<double>();
   s.theta0.setConstant(theta);
   s.t_xz0.col(0) = runs.t_xz;
-  s.settings = fmt::format("galton_local_samples; theta={}; n={}; seed={}", theta, n, seed);
+  s.settings = fmt::format("galton_local_samples; theta={}; n={}; seed={}; {}", theta, n, seed, board_settings(board));
   return s;
 }
 
@@ -274,8 +280,8 @@ AugmentedSamples galton_ratio_samples(const GaltonBoard& board, double theta0_lo
       s.r_xz(i) = std::exp(-r.log_r_xz);
     }
   }
-  s.settings = fmt::format("galton_ratio_samples; theta0=flat:{},{}; theta1={}; n={}; seed={}", theta0_low, theta0_high,
-                           theta1, n, seed);
+  s.settings = fmt::format("galton_ratio_samples; theta0=flat:{},{}; theta1={}; n={}; seed={}; {}", theta0_low, theta0_high,
+                           theta1, n, seed, board_settings(board));
   s.validate();
   return s;
 }

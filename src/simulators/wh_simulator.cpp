@@ -2,6 +2,7 @@
 #include "sbi/wh_simulator.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <Eigen/LU>
 #include <algorithm>
@@ -10,8 +11,11 @@
 #include <numbers>
 #include <random>
 #include <thread>
+#include <type_traits>
 
 #include "sbi/error.hpp"
+#include "sbi/madminer_file.hpp"
+#include "../random.hpp"
 
 namespace sbi {
 
@@ -116,47 +120,11 @@ cd levi_civita(const C4& a, const P4& b, const C4& c, const P4& d) {
 }
 
 // SplitMix64 finaliser: independent seeds for the blocks.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+std::uint64_t mix(std::uint64_t x) { return detail::splitmix64(x); }
 
-// xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom number generators",
-// ACM Trans. Math. Softw. 47 (2021) 36), its state filled from the seed with SplitMix64 as the
-// authors recommend: a quarter of std::mt19937_64's cost per number, which mattered here (a tenth
-// of the generation time went to the engine).
-class Xoshiro256 {
- public:
-  using result_type = std::uint64_t;
-  explicit Xoshiro256(std::uint64_t seed) {
-    for (auto& word : state_) {
-      seed += 0x9e3779b97f4a7c15ULL;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      word = z ^ (z >> 31);
-    }
-  }
-  static constexpr result_type min() { return 0; }
-  static constexpr result_type max() { return ~result_type{0}; }
-  result_type operator()() {
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = rotl(state_[3], 45);
-    return result;
-  }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::array<std::uint64_t, 4> state_{};
-};
+// xoshiro256** (random.hpp): a quarter of std::mt19937_64's cost per number, which mattered here
+// (a tenth of the generation time went to the engine).
+using detail::Xoshiro256;
 
 struct Rng {
   explicit Rng(std::uint64_t seed) : engine(seed) {}
@@ -1027,10 +995,36 @@ double WHSimulator::cross_section(const WHSample& sample, const Vector& theta) {
   return s;
 }
 
+namespace {
+
+// The options dσ(x|θ) depends on: a sample generated with other values has another truth.
+std::string truth_option_mismatch(const WHOptions& a, const WHOptions& b) {
+  const std::pair<const char*, std::pair<double, double>> fields[] = {
+      {"sqrt_s", {a.sqrt_s, b.sqrt_s}},       {"m_w", {a.m_w, b.m_w}},
+      {"gamma_w", {a.gamma_w, b.gamma_w}},    {"g_fermi", {a.g_fermi, b.g_fermi}},
+      {"lambda", {a.lambda, b.lambda}},       {"br_h_bb", {a.br_h_bb, b.br_h_bb}},
+      {"lepton_flavours", {a.lepton_flavours, b.lepton_flavours}}};
+  for (const auto& [name, values] : fields)
+    if (values.first != values.second) return fmt::format("{} = {} in the sample, {} in the simulator", name, values.first, values.second);
+  return {};
+}
+
+}  // namespace
+
 WHTruth WHSimulator::truth(const WHSample& sample, const Vector& theta0, const Vector& theta1) const {
-  if (!options_.parton_level)
-    throw InvalidArgument("WHSimulator::truth: options.parton_level = false; the exact truth needs a parton-level sample");
-  if (theta0.size() != 2 || theta1.size() != 2) throw InvalidArgument("WHSimulator::truth: θ must have 2 entries (c_HWtil, c_HW)");
+  if (!sample.options.parton_level)
+    throw InvalidArgument("WHSimulator::truth: the sample was generated at detector level (its options.parton_level = false); "
+                          "the exact truth needs parton-level events (x = z)");
+  if (const std::string mismatch = truth_option_mismatch(sample.options, options_); !mismatch.empty())
+    throw InvalidArgument(fmt::format("WHSimulator::truth: {}; use a simulator with the sample's options", mismatch));
+  if (theta0.size() != 2 || theta1.size() != 2)
+    throw InvalidArgument(fmt::format("WHSimulator::truth: θ0 has {} and θ1 {} entries; each must have 2 (c_HWtil, c_HW)",
+                                      theta0.size(), theta1.size()));
+  if (sample.momenta.rows() != sample.events.size() || sample.momenta.cols() != 24 || sample.sigma_components.size() != 6)
+    throw InvalidArgument(fmt::format("WHSimulator::truth: the sample has {} × {} momenta and {} σ components for {} events; "
+                                      "expected N × 24 and 6",
+                                      sample.momenta.rows(), sample.momenta.cols(), sample.sigma_components.size(),
+                                      sample.events.size()));
   const Index n = sample.events.size();
   const Index q_col = static_cast<Index>(observable_names().size()) - 3;
   WHTruth t;
@@ -1065,6 +1059,238 @@ WHTruth WHSimulator::truth(const WHSample& sample, const Vector& theta0, const V
     t.t(i, 1) = g1 / w0 - dsigma[1] / sigma0;
   }
   return t;
+}
+
+}  // namespace sbi
+
+// ---- Events files with the truth inputs -----------------------------------------------------
+
+namespace sbi {
+
+namespace {
+
+constexpr const char* kMomenta = "sbi_wh/momenta";
+constexpr const char* kComponents = "sbi_wh/components";
+constexpr const char* kSigmaComponents = "sbi_wh/sigma_components";
+constexpr const char* kOptionNames = "sbi_wh/option_names";
+constexpr const char* kOptionValues = "sbi_wh/option_values";
+constexpr const char* kGeneration = "sbi_wh/generation";  // candidates, warm-up candidates, accepted, overweight
+
+// Every WHOptions field by name, as a double (bools 0/1), for the file.
+template <typename Options, typename F>
+void for_each_option(Options& o, F&& f) {
+  f("sqrt_s", o.sqrt_s);
+  f("m_w", o.m_w);
+  f("gamma_w", o.gamma_w);
+  f("m_h", o.m_h);
+  f("m_b", o.m_b);
+  f("g_fermi", o.g_fermi);
+  f("lambda", o.lambda);
+  f("br_h_bb", o.br_h_bb);
+  f("lepton_flavours", o.lepton_flavours);
+  f("bw_cutoff", o.bw_cutoff);
+  f("parton_level", o.parton_level);
+  f("apply_cuts", o.apply_cuts);
+  f("lepton_resolution", o.lepton_resolution);
+  f("jet_stochastic", o.jet_stochastic);
+  f("jet_constant", o.jet_constant);
+  f("met_noise", o.met_noise);
+  f("unweighted", o.unweighted);
+  f("warmup", o.warmup);
+  f("max_weight_excess", o.max_weight_excess);
+  f("threads", o.threads);
+  f("ttbar_cross_section", o.ttbar_cross_section);
+  f("wbb_cross_section", o.wbb_cross_section);
+}
+
+[[noreturn]] void wh_format_error(const std::filesystem::path& path, const std::string& what) {
+  throw FormatError(fmt::format("'{}': {}", path.string(), what));
+}
+
+}  // namespace
+
+void shuffle(WHSample& sample, std::uint64_t seed) {
+  const Index n = sample.events.size();
+  if (sample.components.rows() != n || sample.momenta.rows() != n)
+    throw InvalidArgument(fmt::format("shuffle(WHSample): {} events but {} component and {} momentum rows", n,
+                                      sample.components.rows(), sample.momenta.rows()));
+  // The permutation sbi::shuffle(Events&, seed) applies, read off an index column.
+  Events order;
+  order.observations = RowMatrix(n, 1);
+  for (Index i = 0; i < n; ++i) order.observations(i, 0) = static_cast<double>(i);
+  shuffle(order, seed);
+  auto permute = [&](RowMatrix& m) {
+    RowMatrix out(m.rows(), m.cols());
+    for (Index i = 0; i < n; ++i) out.row(i) = m.row(static_cast<Index>(order.observations(i, 0)));
+    m.swap(out);
+  };
+  permute(sample.components);
+  permute(sample.momenta);
+  shuffle(sample.events, seed);
+}
+
+void write_wh_events(const std::filesystem::path& path, const WHSample& sample) {
+  const Index n = sample.events.size();
+  if (sample.components.rows() != n || sample.components.cols() != 6 || sample.momenta.rows() != n ||
+      sample.momenta.cols() != 24 || sample.sigma_components.size() != 6)
+    throw InvalidArgument(fmt::format("write_wh_events '{}': the sample has {} events, {} × {} components, {} × {} momenta "
+                                      "and {} σ components; expected N × 6, N × 24 and 6",
+                                      path.string(), n, sample.components.rows(), sample.components.cols(),
+                                      sample.momenta.rows(), sample.momenta.cols(), sample.sigma_components.size()));
+  MadMinerFile file;
+  file.setup = sample.setup;
+  file.events = sample.events;
+  file.extra.matrices[kMomenta] = sample.momenta;
+  file.extra.matrices[kComponents] = sample.components;
+  file.extra.matrices[kSigmaComponents] = sample.sigma_components;
+  std::vector<std::string> names;
+  std::vector<double> values;
+  for_each_option(sample.options, [&](const char* name, const auto& value) {
+    names.emplace_back(name);
+    values.push_back(static_cast<double>(value));
+  });
+  file.extra.strings[kOptionNames] = names;
+  file.extra.matrices[kOptionValues] = Eigen::Map<const Vector>(values.data(), static_cast<Index>(values.size()));
+  Vector generation(4);
+  generation << static_cast<double>(sample.candidates), static_cast<double>(sample.warmup_candidates),
+      static_cast<double>(sample.accepted), static_cast<double>(sample.overweight);
+  file.extra.matrices[kGeneration] = generation;
+  write_madminer_file(path, file);
+}
+
+WHSample read_wh_events(const std::filesystem::path& path) {
+  ReadOptions read;
+  read.extra_datasets = {kMomenta, kComponents, kSigmaComponents, kOptionNames, kOptionValues, kGeneration};
+  MadMinerFile file = read_madminer_file(path, read);
+  if (!file.events) wh_format_error(path, "has no events (samples/observations)");
+  for (const char* name : {kMomenta, kComponents, kSigmaComponents, kOptionNames, kOptionValues})
+    if (!file.extra.matrices.count(name) && !file.extra.strings.count(name))
+      wh_format_error(path, fmt::format("has no dataset {}: it is not an events file of sbi's WH simulator (`sbi generate wh`), "
+                                        "or it was rewritten by a tool that drops sbi's datasets",
+                                        name));
+  if (!file.extra.strings.count(kOptionNames)) wh_format_error(path, fmt::format("dataset {} must hold strings", kOptionNames));
+  if (file.setup.observable_names() != WHSimulator::observable_names())
+    wh_format_error(path, "its observables are not the WH simulator's (WHSimulator::observable_names())");
+  WHSample sample;
+  sample.events = std::move(*file.events);
+  sample.setup = std::move(file.setup);
+  const Index n = sample.events.size();
+  auto matrix = [&](const char* name, Index rows, Index cols) {
+    const RowMatrix& m = file.extra.matrices.at(name);
+    if (m.rows() != rows || m.cols() != cols)
+      wh_format_error(path, fmt::format("dataset {} has shape ({}, {}); expected ({}, {})", name, m.rows(), m.cols(), rows, cols));
+    return m;
+  };
+  sample.momenta = matrix(kMomenta, n, 24);
+  sample.components = matrix(kComponents, n, 6);
+  sample.sigma_components = matrix(kSigmaComponents, 6, 1).col(0);
+  // Options by name: every field must be there (the truth depends on the physics ones).
+  const auto& names = file.extra.strings.at(kOptionNames);
+  const RowMatrix values = matrix(kOptionValues, static_cast<Index>(names.size()), 1);
+  std::map<std::string, double> by_name;
+  for (std::size_t i = 0; i < names.size(); ++i) by_name[names[i]] = values(static_cast<Index>(i), 0);
+  for_each_option(sample.options, [&](const char* name, auto& value) {
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) wh_format_error(path, fmt::format("{} has no option '{}'", kOptionNames, name));
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<T, double>) {
+      value = it->second;
+    } else {
+      if (it->second != std::floor(it->second))
+        wh_format_error(path, fmt::format("{}: option '{}' = {} must be an integer", kOptionValues, name, it->second));
+      if constexpr (std::is_same_v<T, bool>) value = it->second != 0.0;
+      else value = static_cast<T>(it->second);
+    }
+    by_name.erase(it);
+  });
+  if (!by_name.empty()) wh_format_error(path, fmt::format("{} has the unknown option '{}'", kOptionNames, by_name.begin()->first));
+  try {
+    sample.options.validate();
+  } catch (const InvalidArgument& e) {
+    wh_format_error(path, fmt::format("{}: {}", kOptionValues, e.what()));
+  }
+  if (file.extra.matrices.count(kGeneration)) {
+    const RowMatrix g = matrix(kGeneration, 4, 1);
+    sample.candidates = static_cast<Index>(g(0, 0));
+    sample.warmup_candidates = static_cast<Index>(g(1, 0));
+    sample.accepted = static_cast<Index>(g(2, 0));
+    sample.overweight = static_cast<Index>(g(3, 0));
+  }
+  // At parton level the observations are a function of the momenta: they must agree bit for bit,
+  // or the rows were reordered or edited by a tool that does not know sbi_wh/.
+  if (sample.options.parton_level) {
+    const WHSimulator simulator(sample.options);
+    const Index q_col = static_cast<Index>(WHSimulator::observable_names().size()) - 3;
+    for (Index i = 0; i < n; ++i) {
+      WHPartonEvent ev;
+      std::array<double, 4>* parts[4] = {&ev.lepton, &ev.neutrino, &ev.b, &ev.bbar};
+      for (int p = 0; p < 4; ++p)
+        for (int c = 0; c < 4; ++c) (*parts[p])[static_cast<std::size_t>(c)] = sample.momenta(i, 4 * p + c);
+      ev.charge = sample.events.observations(i, q_col) > 0 ? 1 : -1;
+      const Vector x = simulator.parton_observables(ev);
+      if (!same_values(x.transpose(), sample.events.observations.row(i)))
+        wh_format_error(path, fmt::format("event {}: samples/observations do not match {} (were the events reordered or edited "
+                                          "by a tool that does not know sbi's datasets?)",
+                                          i, kMomenta));
+    }
+  }
+  return sample;
+}
+
+WHBenchmarks read_wh_benchmarks(const std::filesystem::path& path) {
+  ReadOptions read;
+  read.load_events = false;
+  const MadMinerFile file = read_madminer_file(path, read);
+  const ParameterSpace expected = WHSimulator::parameter_space();
+  std::vector<std::string> names, wanted;
+  for (Index p = 0; p < file.setup.parameters.size(); ++p) names.push_back(file.setup.parameters[p].name);
+  for (Index p = 0; p < expected.size(); ++p) wanted.push_back(expected[p].name);
+  if (names != wanted)
+    throw InvalidArgument(fmt::format("--benchmarks '{}': its parameters are ({}); the WH simulator's are ({}), in that order",
+                                      path.string(), fmt::join(names, ", "), fmt::join(wanted, ", ")));
+  WHBenchmarks out;
+  for (const Benchmark& b : file.setup.benchmarks)
+    if (!b.is_nuisance) out.benchmarks.push_back(b);
+  if (out.benchmarks.empty()) throw InvalidArgument(fmt::format("--benchmarks '{}': the file has no physical benchmark", path.string()));
+  Index at_zero = -1, reference = -1;
+  for (Index b = 0; b < static_cast<Index>(out.benchmarks.size()); ++b) {
+    const Benchmark& bm = out.benchmarks[static_cast<std::size_t>(b)];
+    if (bm.is_reference && reference < 0) reference = b;
+    if (at_zero < 0 && bm.values.isZero(0.0)) at_zero = b;
+  }
+  out.sampling_benchmark = reference >= 0 ? reference : at_zero >= 0 ? at_zero : 0;
+  out.morphing = file.setup.morphing;
+  return out;
+}
+
+void WHGenerateOptions::validate() const {
+  const std::pair<const char*, Index> counts[] = {{"events", events}, {"background", background}, {"ttbar", ttbar}, {"wbb", wbb}};
+  for (const auto& [name, value] : counts)
+    if (value < 0) throw InvalidArgument(fmt::format("WHGenerateOptions.{} = {}: must be ≥ 0", name, value));
+}
+
+WHSample generate_wh_sample(const WHSimulator& simulator, const WHGenerateOptions& options) {
+  options.validate();
+  std::vector<Benchmark> benchmarks;
+  Index sampling = 0;
+  std::optional<StoredMorphing> stored;
+  if (!options.benchmarks.empty()) {
+    WHBenchmarks b = read_wh_benchmarks(options.benchmarks);
+    benchmarks = std::move(b.benchmarks);
+    sampling = b.sampling_benchmark;
+    stored = std::move(b.morphing);
+  }
+  WHSample sample = simulator.generate(options.events, options.seed, benchmarks, sampling);
+  if (!sample.setup.morphing && stored && stored->matrix.cols() == static_cast<Index>(sample.setup.benchmarks.size()))
+    sample.setup.morphing = std::move(stored);
+  const Index ttbar = (options.background + 1) / 2 + options.ttbar, wbb = options.background / 2 + options.wbb;
+  if (ttbar > 0 || wbb > 0) {
+    simulator.add_background(sample, ttbar, wbb, options.seed + 1);
+    // Background runs are appended after the signal; the partitions (sampler, limits) are slices
+    // of the file order, so mix the runs.
+    shuffle(sample, options.seed + 2);
+  }
+  return sample;
 }
 
 }  // namespace sbi

@@ -290,7 +290,7 @@ TEST_CASE("Galton training samples in the sampler's format: local at θ, ratio w
     CHECK(s.kind == SampleKind::Local);
     CHECK(s.parameter_names == std::vector<std::string>{"theta"});
     CHECK((s.theta0.array() == -0.8).all());
-    CHECK(s.settings == "galton_local_samples; theta=-0.8; n=100000; seed=3");
+    CHECK(s.settings == "galton_local_samples; theta=-0.8; n=100000; seed=3; levels=20; nails=31; start=15; steepness=10");
     // The same runs as GaltonBoard::simulate with this seed.
     const GaltonSample runs = board.simulate(-0.8, 10, 3, -0.8);
     for (Index i = 0; i < 10; ++i) {
@@ -321,7 +321,7 @@ TEST_CASE("Galton training samples in the sampler's format: local at θ, ratio w
     CHECK(s.kind == SampleKind::Ratio);
     CHECK(s.y.sum() == n / 2);
     CHECK((s.theta1.array() == theta1).all());
-    CHECK(s.settings == "galton_ratio_samples; theta0=flat:-1,-0.4; theta1=-0.6; n=200000; seed=4");
+    CHECK(s.settings == "galton_ratio_samples; theta0=flat:-1,-0.4; theta1=-0.6; n=200000; seed=4; levels=20; nails=31; start=15; steepness=10");
     CHECK(s.theta0.minCoeff() >= low);
     CHECK(s.theta0.maxCoeff() < high);
     // θ0 is uniform on [low, high) in both halves: mean (low + high)/2, sd (high − low)/√12.
