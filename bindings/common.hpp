@@ -42,6 +42,8 @@ void add_lhe(py::module_& m);
 void add_samples(py::module_& m);
 void add_sampler(py::module_& m);
 void add_simulators(py::module_& m);
+void add_estimators(py::module_& m);
+void add_limits(py::module_& m);
 
 /// The one lock around HDF5 calls made with the GIL released (HDF5 built without
 /// --enable-threadsafe must not be entered from two threads; a thread-safe build serialises anyway).

@@ -30,7 +30,7 @@ object held there; do not use references to it obtained earlier.
 )doc");
   file.def(py::init([](std::optional<Setup> setup, std::optional<Events> events,
                        std::optional<SampleSummary> summary) {
-             return MadMinerFile{setup ? std::move(*setup) : Setup{}, std::move(events), std::move(summary)};
+             return MadMinerFile{setup ? std::move(*setup) : Setup{}, std::move(events), std::move(summary), {}};
            }),
            py::arg("setup") = py::none(), py::arg("events") = py::none(), py::arg("sample_summary") = py::none(),
            "Creates a file object (setup defaults to an empty Setup). Setup and events are copied in.")
@@ -82,7 +82,7 @@ object held there; do not use references to it obtained earlier.
       "read_madminer_file",
       [](const std::filesystem::path& path, bool load_events, bool validate) {
         const std::lock_guard<std::mutex> lock(hdf5_mutex());
-        return read_madminer_file(path, ReadOptions{load_events, validate});
+        return read_madminer_file(path, ReadOptions{load_events, validate, {}});
       },
       py::arg("path"), py::arg("load_events") = true, py::arg("validate") = true,
       py::call_guard<py::gil_scoped_release>(), R"doc(

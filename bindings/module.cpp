@@ -17,4 +17,6 @@ PYBIND11_MODULE(_pysbi, m) {
   sbi::python::add_samples(m);
   sbi::python::add_sampler(m);
   sbi::python::add_simulators(m);
+  sbi::python::add_estimators(m);  // after samples: training takes AugmentedSamples
+  sbi::python::add_limits(m);      // after estimators: an Ensemble can be the estimator of a scan
 }

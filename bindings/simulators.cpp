@@ -8,6 +8,9 @@
 #include "common.hpp"
 #include "sbi/galton.hpp"
 #include "sbi/madminer_file.hpp"
+#include "sbi/sampler.hpp"
+#include "sbi/samples.hpp"
+#include "sbi/truth.hpp"
 #include "sbi/wh_simulator.hpp"
 
 namespace sbi::python {
@@ -155,6 +158,9 @@ exactly computable. Deterministic: simulate() takes its seed explicitly.
       .field("met_noise", &WO::met_noise, "Gaussian noise on each missing-p_T component, GeV (10).")
       .field("unweighted", &WO::unweighted, "Unweighted events at the sampling benchmark (True) or weighted candidates.")
       .field("warmup", &WO::warmup, "Weighted candidates for the maximum weight and cross-section components (>= 1000).")
+      .field("max_weight_excess", &WO::max_weight_excess,
+             "Unweighting maximum: the warm-up weights above it carry at most this fraction of sigma in excess (1e-3; "
+             "0 = the largest warm-up weight).")
       .field("threads", &WO::threads, "Threads (>= 1); the result does not depend on it.")
       .field("ttbar_cross_section", &WO::ttbar_cross_section, "tt~-like background before cuts, pb (243.6).")
       .field("wbb_cross_section", &WO::wbb_cross_section, "W b b~-like background before cuts, pb (20).")
@@ -197,13 +203,19 @@ into this object; arrays are views.
       .def_readonly("sigma_components", &WHSample::sigma_components, "Integrated signal cross-section components (6,), pb.")
       .def_readonly("momenta", &WHSample::momenta,
                     "(N, 24) parton-level momenta: lepton, neutrino, b1, b2, parton1, parton2, each (E, px, py, pz) GeV.")
-      .def_readonly("candidates", &WHSample::candidates, "Weighted candidates tried.")
+      .def_property_readonly("options", [](const WHSample& s) { return s.options; },
+                             "The WHOptions the sample was generated with (a copy); the truth checks its parton_level.")
+      .def_readonly("candidates", &WHSample::candidates, "Weighted candidates tried (warm-up included).")
+      .def_readonly("warmup_candidates", &WHSample::warmup_candidates, "Of them, the warm-up's.")
       .def_readonly("accepted", &WHSample::accepted, "Accepted events.")
       .def_readonly("overweight", &WHSample::overweight, "Events above the unweighting maximum (kept with a larger weight).")
       .def(
           "to_madminer_file",
-          [](const WHSample& s) { return MadMinerFile{s.setup, s.events, std::nullopt}; },
+          [](const WHSample& s) { return MadMinerFile{s.setup, s.events, std::nullopt, {}}; },
           "A MadMinerFile with this sample's set-up and events (what `sbi simulate wh` writes).")
+      .def(
+          "shuffle", [](WHSample& s, std::uint64_t seed) { shuffle(s, seed); }, py::arg("seed"),
+          "Permutes the events with every per-event array (components, momenta) in place, as sbi.shuffle does for Events.")
       .def("__len__", [](const WHSample& s) { return s.events.size(); }, "Number of events.")
       .def("__repr__", [](const WHSample& s) {
         return fmt::format("WHSample(n_events={}, benchmarks={}, candidates={}, accepted={})", s.events.size(),
@@ -332,6 +344,163 @@ Deterministic for a seed, for every thread count.
             return to_numpy(std::move(out));
           },
           py::arg("sample"), py::arg("thetas"), "sigma(theta_t) in pb for T points (T, 2) -> ndarray (T,).");
+
+  // =============================== files, generation, truth ===============================
+  m.def(
+      "write_wh_events",
+      [](const std::filesystem::path& path, const WHSample& sample) {
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        write_wh_events(path, sample);
+      },
+      py::arg("path"), py::arg("sample"), py::call_guard<py::gil_scoped_release>(),
+      "Writes the sample as a MadMiner events file (atomically) with the truth inputs as sbi-only datasets "
+      "(sbi_wh/...): what `sbi generate wh` writes.");
+  m.def(
+      "read_wh_events",
+      [](const std::filesystem::path& path) {
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        return read_wh_events(path);
+      },
+      py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+      "Reads a file written by write_wh_events (or `sbi generate wh`) back into a WHSample; pysbi.FormatError "
+      "(ValueError) naming the file and dataset for a file without sbi's datasets or one whose events were reordered.");
+
+  py::class_<WHBenchmarks>(m, "WHBenchmarks", "Benchmarks read from a set-up file for generation (read_wh_benchmarks).")
+      .def_readonly("benchmarks", &WHBenchmarks::benchmarks, "The file's physical benchmarks (list[Benchmark]).")
+      .def_readonly("sampling_benchmark", &WHBenchmarks::sampling_benchmark,
+                    "Index of the one to sample at: the reference benchmark, else one at theta = 0, else 0.")
+      .def_readonly("morphing", &WHBenchmarks::morphing, "The file's stored morphing, or None.");
+  m.def(
+      "read_wh_benchmarks",
+      [](const std::filesystem::path& path) {
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        return read_wh_benchmarks(path);
+      },
+      py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+      "The physical benchmarks of a set-up file in the WH parameters (c_HWtil, c_HW), e.g. one written by "
+      "`sbi morphing optimize`; ValueError naming the file when its parameters differ.");
+
+  m.def(
+      "generate_wh",
+      [](py::object out, Index events, Index background, Index ttbar, Index wbb, py::object benchmarks, std::uint64_t seed,
+         py::object options, const py::kwargs& kwargs) {
+        const WHSimulator simulator(options_from<WHOptions>(options, kwargs));
+        WHGenerateOptions run;
+        run.events = events;
+        run.background = background;
+        run.ttbar = ttbar;
+        run.wbb = wbb;
+        run.seed = seed;
+        if (!benchmarks.is_none()) run.benchmarks = benchmarks.cast<std::filesystem::path>();
+        const std::optional<std::filesystem::path> path =
+            out.is_none() ? std::nullopt : std::optional<std::filesystem::path>(out.cast<std::filesystem::path>());
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        WHSample sample = generate_wh_sample(simulator, run);
+        if (path) write_wh_events(*path, sample);
+        return sample;
+      },
+      py::arg("out") = py::none(), py::kw_only(), py::arg("events") = 10000, py::arg("background") = 0, py::arg("ttbar") = 0,
+      py::arg("wbb") = 0, py::arg("benchmarks") = py::none(), py::arg("seed") = 1, py::arg("options") = py::none(),
+      R"doc(
+What `sbi generate wh` does: `events` signal events (unweighted at the sampling benchmark) plus
+`background` background events (half tt~-like, half W b b~-like; `ttbar` and `wbb` add to them),
+shuffled together, with weights at the benchmarks of the set-up file `benchmarks` (default: the
+seed talk's six). The simulator's WHOptions come from `options` or keyword arguments
+(parton_level=True, threads=2, ...). Writes the events file `out` (write_wh_events) when given and
+returns the WHSample. The same seed and options give the file `sbi generate wh` writes, bit for
+bit, for every thread count. The GIL is released.)doc");
+
+  m.def(
+      "galton_local_samples",
+      [](const GaltonBoard& board, double theta, Index n, std::uint64_t seed) { return galton_local_samples(board, theta, n, seed); },
+      py::arg("board"), py::arg("theta"), py::arg("n"), py::arg("seed"), py::call_guard<py::gil_scoped_release>(),
+      "n local (SALLY-type) samples at theta: x, theta0 = theta, t_xz0 = t(x, z|theta) (AugmentedSamples, source 'galton').");
+  m.def(
+      "galton_ratio_samples",
+      [](const GaltonBoard& board, double theta0_low, double theta0_high, double theta1, Index n, std::uint64_t seed) {
+        return galton_ratio_samples(board, theta0_low, theta0_high, theta1, n, seed);
+      },
+      py::arg("board"), py::arg("theta0_low"), py::arg("theta0_high"), py::arg("theta1"), py::arg("n"), py::arg("seed"),
+      py::call_guard<py::gil_scoped_release>(),
+      "Ratio samples with MadMiner's conventions: n/2 at theta0 ~ U[low, high) (y = 0), the rest at theta1 (y = 1), with "
+      "r_xz and t_xz0 at each sample's theta0.");
+  m.def(
+      "generate_galton",
+      [](py::object out, Index events, std::optional<double> theta, py::object prior, std::optional<double> theta1,
+         std::uint64_t seed) {
+        const bool local = theta.has_value();
+        if (local == (!prior.is_none() || theta1.has_value()))
+          throw InvalidArgument("give either theta (local samples) or prior='flat:LO,HI' with theta1 (ratio samples)");
+        const GaltonBoard board;
+        AugmentedSamples samples;
+        if (local) {
+          samples = galton_local_samples(board, *theta, events, seed);
+        } else {
+          if (prior.is_none() || !theta1) throw InvalidArgument("ratio samples need both prior='flat:LO,HI' and theta1");
+          const ParameterPrior p = py::isinstance<ParameterPrior>(prior) ? prior.cast<ParameterPrior>()
+                                                                          : ParameterPrior::parse(prior.cast<std::string>());
+          if (p.kind != ParameterPrior::Kind::Flat)
+            throw InvalidArgument("prior: the Galton ratio samples take a flat prior, 'flat:LO,HI'");
+          samples = galton_ratio_samples(board, p.a, p.b, *theta1, events, seed);
+        }
+        if (!out.is_none()) {
+          const auto path = out.cast<std::filesystem::path>();
+          py::gil_scoped_release release;
+          std::lock_guard<std::mutex> lock(hdf5_mutex());
+          write_samples(path, samples);
+        }
+        return samples;
+      },
+      py::arg("out") = py::none(), py::kw_only(), py::arg("events") = 10000, py::arg("theta") = py::none(),
+      py::arg("prior") = py::none(), py::arg("theta1") = py::none(), py::arg("seed") = 1,
+      "What `sbi generate galton` does: local samples at theta, or ratio samples with theta0 from prior ('flat:LO,HI' or a "
+      "flat ParameterPrior) against theta1, on the paper's board; writes the samples file `out` when given.");
+
+  py::class_<TruthTable>(m, "TruthTable", R"doc(
+The exact truth for every row of a file (truth_from_file, `sbi truth`): log p(x|theta0),
+log r(x|theta0, theta1), t(x|theta0), with the theta0 and theta1 of each row. WH background rows
+are NaN; unreachable Galton outcomes have log_p = -inf.)doc")
+      .def_readonly("source", &TruthTable::source, "'wh' or 'galton'.")
+      .def_readonly("input", &TruthTable::input, "The file the rows come from.")
+      .def_readonly("parameter_names", &TruthTable::parameter_names, "list[str].")
+      .def_readonly("log_p", &TruthTable::log_p, "(N,) log p(x|theta0).")
+      .def_readonly("log_r", &TruthTable::log_r, "(N,) log r(x|theta0, theta1).")
+      .def_readonly("t", &TruthTable::t, "(N, n_p) t(x|theta0).")
+      .def_readonly("theta0", &TruthTable::theta0, "(N, n_p) theta0 per row.")
+      .def_readonly("theta1", &TruthTable::theta1, "(N, n_p) theta1 per row.")
+      .def_readonly("process_ids", &TruthTable::process_ids, "(N,) int64: 0 = signal, >= 1 = a WH background process.")
+      .def("__len__", &TruthTable::size, "N.")
+      .def("__repr__", [](const TruthTable& t) {
+        return fmt::format("TruthTable(source='{}', n={}, parameters={})", t.source, t.size(), join_quoted(t.parameter_names));
+      });
+  m.def(
+      "truth_from_file",
+      [](const std::filesystem::path& path, py::object theta, py::object theta1) {
+        TruthPoints points;
+        if (!theta.is_none()) points.theta = to_vector(theta, "theta");
+        if (!theta1.is_none()) points.theta1 = to_vector(theta1, "theta1");
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        return truth_from_file(path, points);
+      },
+      py::arg("path"), py::arg("theta") = py::none(), py::arg("theta1") = py::none(),
+      "The exact truth (TruthTable) for a parton-level WH events file (theta required; theta1 default: the SM) or a Galton "
+      "samples file (default: each sample's own theta0 and theta1): what `sbi truth` computes. Errors name the file and value.");
+  m.def(
+      "write_truth",
+      [](const std::filesystem::path& path, const TruthTable& table) {
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        write_truth(path, table);
+      },
+      py::arg("path"), py::arg("table"), py::call_guard<py::gil_scoped_release>(), "Writes a TruthTable (atomically), as `sbi truth` does.");
+  m.def(
+      "read_truth",
+      [](const std::filesystem::path& path) {
+        std::lock_guard<std::mutex> lock(hdf5_mutex());
+        return read_truth(path);
+      },
+      py::arg("path"), py::call_guard<py::gil_scoped_release>(), "Reads a truth file written by `sbi truth` or write_truth.");
 
   m.def(
       "write_wh_lhe",

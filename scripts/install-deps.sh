@@ -25,6 +25,8 @@ packages=(
   libopenblas0-openmp
   # neural estimators: LibTorch (C++, CPU build) and PyTorch for the MadMiner-export checks
   libtorch-dev python3-torch
+  # the example notebooks, executed headless by the tests (jupyter-nbconvert --execute)
+  jupyter-nbconvert python3-ipykernel
 )
 
 missing=()

@@ -745,6 +745,7 @@ class WHOptions:
     met_noise: float
     unweighted: bool
     warmup: int
+    max_weight_excess: float
     threads: int
     ttbar_cross_section: float
     wbb_cross_section: float
@@ -777,10 +778,14 @@ class WHSample:
     components: _FloatArray
     sigma_components: _FloatArray
     momenta: _FloatArray
+    @property
+    def options(self) -> WHOptions: ...
     candidates: int
+    warmup_candidates: int
     accepted: int
     overweight: int
     def to_madminer_file(self) -> MadMinerFile: ...
+    def shuffle(self, seed: int) -> None: ...
     def __len__(self) -> int: ...
     def __copy__(self) -> "WHSample": ...
     def __deepcopy__(self, memo: dict) -> "WHSample": ...
@@ -830,3 +835,749 @@ class WHSimulator:
     def cross_sections(sample: WHSample, thetas: _ArrayLike) -> _FloatArray: ...
 
 def write_wh_lhe(path: _Path, sample: WHSample, simulator: WHSimulator) -> None: ...
+def write_wh_events(path: _Path, sample: WHSample) -> None: ...
+def read_wh_events(path: _Path) -> WHSample: ...
+
+class WHBenchmarks:
+    benchmarks: List[Benchmark]
+    sampling_benchmark: int
+    morphing: Optional[StoredMorphing]
+
+def read_wh_benchmarks(path: _Path) -> WHBenchmarks: ...
+def generate_wh(
+    out: Optional[_Path] = None,
+    *,
+    events: int = 10000,
+    background: int = 0,
+    ttbar: int = 0,
+    wbb: int = 0,
+    benchmarks: Optional[_Path] = None,
+    seed: int = 1,
+    options: Optional[WHOptions] = None,
+    **kwargs: Union[float, int, bool],
+) -> WHSample: ...
+def galton_local_samples(board: GaltonBoard, theta: float, n: int, seed: int) -> AugmentedSamples: ...
+def galton_ratio_samples(
+    board: GaltonBoard, theta0_low: float, theta0_high: float, theta1: float, n: int, seed: int
+) -> AugmentedSamples: ...
+def generate_galton(
+    out: Optional[_Path] = None,
+    *,
+    events: int = 10000,
+    theta: Optional[float] = None,
+    prior: Union[None, str, ParameterPrior] = None,
+    theta1: Optional[float] = None,
+    seed: int = 1,
+) -> AugmentedSamples: ...
+
+class TruthTable:
+    source: str
+    input: str
+    parameter_names: List[str]
+    log_p: _FloatArray
+    log_r: _FloatArray
+    t: _FloatArray
+    theta0: _FloatArray
+    theta1: _FloatArray
+    process_ids: _IntArray
+    def __len__(self) -> int: ...
+
+def truth_from_file(path: _Path, theta: Optional[_ArrayLike] = None, theta1: Optional[_ArrayLike] = None) -> TruthTable: ...
+def write_truth(path: _Path, table: TruthTable) -> None: ...
+def read_truth(path: _Path) -> TruthTable: ...
+
+# ---- neural estimators (bindings/estimators.cpp) ----
+_Method = Union["EstimatorMethod", str]
+
+class EstimatorMethod:
+    Sally: "EstimatorMethod"
+    Sallino: "EstimatorMethod"
+    Carl: "EstimatorMethod"
+    Rolr: "EstimatorMethod"
+    Alice: "EstimatorMethod"
+    Alices: "EstimatorMethod"
+    Cascal: "EstimatorMethod"
+    Rascal: "EstimatorMethod"
+    @property
+    def label(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+
+class Activation:
+    Tanh: "Activation"
+    Sigmoid: "Activation"
+    Relu: "Activation"
+    Softplus: "Activation"
+    LeakyRelu: "Activation"
+    Elu: "Activation"
+    @property
+    def label(self) -> str: ...
+
+class OptimizerKind:
+    Amsgrad: "OptimizerKind"
+    Adam: "OptimizerKind"
+    Sgd: "OptimizerKind"
+    @property
+    def label(self) -> str: ...
+
+class Device:
+    Cpu: "Device"
+    Cuda: "Device"
+    @property
+    def label(self) -> str: ...
+
+class Backend:
+    Auto: "Backend"
+    Native: "Backend"
+    Torch: "Backend"
+    @property
+    def label(self) -> str: ...
+
+class StopReason:
+    Completed: "StopReason"
+    EarlyStopping: "StopReason"
+    NonFinite: "StopReason"
+    Interrupted: "StopReason"
+    @property
+    def label(self) -> str: ...
+
+def parse_estimator_method(name: str) -> EstimatorMethod: ...
+def parse_activation(name: str) -> Activation: ...
+def parse_optimizer(name: str) -> OptimizerKind: ...
+def parse_device(name: str) -> Device: ...
+def parse_backend(name: str) -> Backend: ...
+def is_score_method(method: _Method) -> bool: ...
+def has_score_term(method: _Method) -> bool: ...
+def training_sample_kind(method: _Method) -> SampleKind: ...
+def default_thread_count() -> int: ...
+
+class NetworkOptions:
+    hidden: List[int]
+    activation: Activation
+    def __init__(self, *, hidden: Sequence[int] = ..., activation: Union[Activation, str] = "tanh") -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class TrainingOptions:
+    epochs: int
+    batch_size: int
+    optimizer: OptimizerKind
+    initial_lr: float
+    final_lr: float
+    nesterov_momentum: float
+    validation_split: float
+    early_stopping: bool
+    early_stopping_patience: int
+    clip_gradient: float
+    alpha: float
+    log_r_clip: float
+    scale_inputs: bool
+    limit_samplesize: int
+    seed: int
+    threads: int
+    device: Device
+    backend: Backend
+    progress: int
+    def __init__(
+        self,
+        *,
+        epochs: int = 50,
+        batch_size: int = 128,
+        optimizer: Union[OptimizerKind, str] = "amsgrad",
+        initial_lr: float = 1e-3,
+        final_lr: float = 1e-4,
+        nesterov_momentum: float = 0.0,
+        validation_split: float = 0.25,
+        early_stopping: bool = True,
+        early_stopping_patience: int = 0,
+        clip_gradient: float = 0.0,
+        alpha: float = 1.0,
+        log_r_clip: float = 10.0,
+        scale_inputs: bool = True,
+        limit_samplesize: int = 0,
+        seed: int = 1,
+        threads: int = 0,
+        device: Union[Device, str] = "cpu",
+        backend: Union[Backend, str] = "auto",
+        progress: int = -1,
+    ) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class EnsembleOptions:
+    members: int
+    bootstrap: bool
+    def __init__(self, *, members: int = 5, bootstrap: bool = False) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class EpochRecord:
+    epoch: int
+    learning_rate: float
+    train_loss: float
+    train_loss_terms: List[float]
+    validation_loss: float
+    validation_loss_terms: List[float]
+    seconds: float
+
+class TrainingSummary:
+    history: List[EpochRecord]
+    loss_terms: List[str]
+    best_epoch: int
+    best_validation_loss: float
+    reason: StopReason
+    message: str
+    n_train: int
+    n_validation: int
+    seconds: float
+    samples_per_second: float
+    backend: str
+    threads: int
+    @property
+    def epochs(self) -> _IntArray: ...
+    @property
+    def learning_rates(self) -> _FloatArray: ...
+    @property
+    def train_losses(self) -> _FloatArray: ...
+    @property
+    def validation_losses(self) -> _FloatArray: ...
+    @property
+    def train_loss_terms_array(self) -> _FloatArray: ...
+    @property
+    def validation_loss_terms_array(self) -> _FloatArray: ...
+    @property
+    def epoch_seconds(self) -> _FloatArray: ...
+    def brief_report(self) -> str: ...
+    def full_report(self) -> str: ...
+
+class RatioEvaluation:
+    @property
+    def log_r(self) -> _FloatArray: ...  # (T, E)
+    @property
+    def score(self) -> Optional[_FloatArray]: ...  # (T, E, P)
+
+class EnsembleScore:
+    @property
+    def mean(self) -> _FloatArray: ...  # (E, P)
+    @property
+    def variance(self) -> _FloatArray: ...
+
+class EnsembleRatio:
+    @property
+    def mean(self) -> _FloatArray: ...  # (T, E)
+    @property
+    def variance(self) -> _FloatArray: ...
+    @property
+    def score_mean(self) -> Optional[_FloatArray]: ...  # (T, E, P)
+    @property
+    def score_variance(self) -> Optional[_FloatArray]: ...
+
+_EpochCallback = Callable[[EpochRecord], Optional[bool]]
+
+class Estimator:
+    def __init__(
+        self,
+        method: _Method,
+        n_observables: int,
+        n_parameters: int,
+        network: Optional[NetworkOptions] = None,
+        seed: int = 1,
+        **kwargs: object,
+    ) -> None: ...
+    @property
+    def method(self) -> EstimatorMethod: ...
+    @property
+    def network(self) -> NetworkOptions: ...
+    @property
+    def n_observables(self) -> int: ...
+    @property
+    def n_parameters(self) -> int: ...
+    @property
+    def is_score_estimator(self) -> bool: ...
+    @property
+    def observable_names(self) -> List[str]: ...
+    @property
+    def parameter_names(self) -> List[str]: ...
+    @property
+    def reference_theta(self) -> _FloatArray: ...
+    @property
+    def x_means(self) -> _FloatArray: ...
+    @property
+    def x_stds(self) -> _FloatArray: ...
+    @property
+    def theta_means(self) -> _FloatArray: ...
+    @property
+    def theta_stds(self) -> _FloatArray: ...
+    def scalings(self) -> dict: ...
+    @property
+    def training_summary(self) -> TrainingSummary: ...
+    def train(
+        self,
+        samples: AugmentedSamples,
+        options: Optional[TrainingOptions] = None,
+        *,
+        validation: Optional[AugmentedSamples] = None,
+        callback: Optional[_EpochCallback] = None,
+        **kwargs: object,
+    ) -> TrainingSummary: ...
+    def evaluate_score(self, x: _ArrayLike, threads: int = 0) -> _FloatArray: ...
+    def evaluate_log_ratio(
+        self, x: _ArrayLike, thetas: _ArrayLike, with_score: bool = False, threads: int = 0
+    ) -> RatioEvaluation: ...
+    def save(self, path: _Path) -> None: ...
+    @staticmethod
+    def load(path: _Path) -> "Estimator": ...
+    def export_madminer(self, prefix: _Path) -> List["os.PathLike[str]"]: ...
+    def __copy__(self) -> "Estimator": ...
+    def __deepcopy__(self, memo: dict) -> "Estimator": ...
+
+class Ensemble:
+    @overload
+    def __init__(self, members: Sequence[Estimator]) -> None: ...
+    @overload
+    def __init__(
+        self,
+        method: _Method,
+        n_observables: int,
+        n_parameters: int,
+        options: Optional[EnsembleOptions] = None,
+        network: Optional[NetworkOptions] = None,
+        seed: int = 1,
+        **kwargs: object,
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    def __getitem__(self, index: int) -> Estimator: ...
+    @property
+    def members(self) -> List[Estimator]: ...
+    @property
+    def method(self) -> EstimatorMethod: ...
+    @property
+    def is_score_estimator(self) -> bool: ...
+    @property
+    def training_summaries(self) -> List[TrainingSummary]: ...
+    def train(
+        self,
+        samples: Union[AugmentedSamples, Sequence[AugmentedSamples]],
+        options: Optional[TrainingOptions] = None,
+        *,
+        bootstrap: bool = False,
+        validation: Optional[AugmentedSamples] = None,
+        callback: Optional[_EpochCallback] = None,
+        **kwargs: object,
+    ) -> List[TrainingSummary]: ...
+    def evaluate_score(self, x: _ArrayLike, threads: int = 0) -> EnsembleScore: ...
+    def evaluate_log_ratio(
+        self, x: _ArrayLike, thetas: _ArrayLike, with_score: bool = False, threads: int = 0
+    ) -> EnsembleRatio: ...
+    def save(self, path: _Path) -> None: ...
+    @staticmethod
+    def load(path: _Path) -> "Ensemble": ...
+    def export_madminer(self, prefix: _Path) -> List["os.PathLike[str]"]: ...
+    def __copy__(self) -> "Ensemble": ...
+    def __deepcopy__(self, memo: dict) -> "Ensemble": ...
+
+_AnyEstimator = Union[Estimator, Ensemble]
+
+class RatioCalibration:
+    @property
+    def thetas(self) -> _FloatArray: ...
+    @property
+    def expectation(self) -> _FloatArray: ...
+    @property
+    def expectation_error(self) -> _FloatArray: ...
+    @property
+    def log_correction(self) -> _FloatArray: ...
+
+class ReferenceCheck:
+    mean: float
+    std: float
+    max_abs: float
+
+def expectation_calibration(
+    estimator: _AnyEstimator, x_from_theta1: _ArrayLike, thetas: _ArrayLike, weights: Optional[_ArrayLike] = None
+) -> RatioCalibration: ...
+def reference_hypothesis_check(estimator: _AnyEstimator, x: _ArrayLike) -> ReferenceCheck: ...
+
+class EvaluationResult:
+    method: EstimatorMethod
+    parameter_names: List[str]
+    observable_names: List[str]
+    thetas: _FloatArray
+    log_r: _FloatArray
+    log_r_variance: _FloatArray
+    t: _FloatArray
+    t_variance: _FloatArray
+    n_members: int
+    model: str
+    input: str
+    def __init__(self, **kwargs: object) -> None: ...
+    def __copy__(self) -> "EvaluationResult": ...
+    def __deepcopy__(self, memo: dict) -> "EvaluationResult": ...
+
+def evaluate(
+    estimator: _AnyEstimator, x: _ArrayLike, thetas: Optional[_ArrayLike] = None, with_score: bool = False, threads: int = 0
+) -> EvaluationResult: ...
+def write_evaluation(path: _Path, result: EvaluationResult) -> None: ...
+def read_evaluation(path: _Path) -> EvaluationResult: ...
+
+# ---- limits (bindings/limits.cpp) ----
+class LimitMode:
+    Rate: "LimitMode"
+    Histo: "LimitMode"
+    Sally: "LimitMode"
+    Sallino: "LimitMode"
+    AdaptiveSally: "LimitMode"
+    Ml: "LimitMode"
+    @property
+    def label(self) -> str: ...
+
+class BinningReference:
+    Auto: "BinningReference"
+    Grid: "BinningReference"
+    Center: "BinningReference"
+    PerPoint: "BinningReference"
+    @property
+    def label(self) -> str: ...
+
+class FisherKind:
+    Truth: "FisherKind"
+    Rate: "FisherKind"
+    Histogram: "FisherKind"
+    Score: "FisherKind"
+    @property
+    def label(self) -> str: ...
+
+def parse_limit_mode(name: str) -> LimitMode: ...
+def is_binned(mode: Union[LimitMode, str]) -> bool: ...
+def needs_score(mode: Union[LimitMode, str]) -> bool: ...
+
+class AxisBinning:
+    edges: List[float]
+    n_bins: int
+    def __init__(self, spec: Union[int, Sequence[float]]) -> None: ...
+    @staticmethod
+    def fixed(edges: Sequence[float]) -> "AxisBinning": ...
+    @staticmethod
+    def adaptive(n_bins: int) -> "AxisBinning": ...
+    @property
+    def is_adaptive(self) -> bool: ...
+    @property
+    def size(self) -> int: ...
+    def __len__(self) -> int: ...
+    def validate(self, what: str = "binning") -> None: ...
+
+_Binning = Union[int, AxisBinning, Sequence[Union[int, Sequence[float], AxisBinning]]]
+
+class GridAxis:
+    low: float
+    high: float
+    n_points: int
+    def __init__(self, low: float, high: float, n_points: int) -> None: ...
+    @staticmethod
+    def range(low: float, high: float, n_points: int) -> "GridAxis": ...
+    @staticmethod
+    def fixed(value: float) -> "GridAxis": ...
+    def values(self) -> _FloatArray: ...
+
+_Axis = Union[GridAxis, float, Tuple[float, float, int]]
+
+class ScanGrid:
+    @staticmethod
+    def regular(axes: Sequence[_Axis]) -> "ScanGrid": ...
+    @staticmethod
+    def points(thetas: _ArrayLike) -> "ScanGrid": ...
+    @property
+    def n_parameters(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    def __len__(self) -> int: ...
+    @property
+    def thetas(self) -> _FloatArray: ...
+    @property
+    def is_regular(self) -> bool: ...
+    @property
+    def axes(self) -> List[GridAxis]: ...
+    def axis_values(self, p: int) -> _FloatArray: ...
+    def scanned_parameters(self) -> List[int]: ...
+    @property
+    def shape(self) -> List[int]: ...
+    def centre(self) -> _FloatArray: ...
+
+_Grid = Union[ScanGrid, Sequence[_Axis], _FloatArray]
+
+class LimitOptions:
+    mode: LimitMode
+    include_rate: bool
+    luminosity: float
+    round_observed_count: bool
+    observables: List[str]
+    score_components: List[int]
+    binning: List[AxisBinning]
+    binning_reference: BinningReference
+    template_partition: Partition
+    rate_partition: Partition
+    theta_ref: _FloatArray
+    empty_bin_floor: float
+    test_split: float
+    validation_split: float
+    asimov_from_closest_benchmark: bool
+    dof: int
+    confidence_levels: List[float]
+    refine_best_fit: bool
+    refine_crossings: bool
+    profile_nuisance_parameters: bool
+    theta_batch_size: int
+    def __init__(
+        self,
+        *,
+        mode: Union[LimitMode, str] = "rate",
+        include_rate: bool = True,
+        luminosity: float = 300000.0,
+        round_observed_count: bool = True,
+        observables: Sequence[str] = ...,
+        score_components: Sequence[int] = ...,
+        binning: Optional[_Binning] = None,
+        binning_reference: Union[BinningReference, str] = "auto",
+        template_partition: Union[Partition, str] = "train",
+        rate_partition: Union[Partition, str] = "test",
+        theta_ref: Optional[_ArrayLike] = None,
+        empty_bin_floor: float = 1e-12,
+        test_split: float = 0.2,
+        validation_split: float = 0.2,
+        asimov_from_closest_benchmark: bool = True,
+        dof: int = 0,
+        confidence_levels: Sequence[float] = (0.68, 0.95),
+        refine_best_fit: bool = True,
+        refine_crossings: bool = True,
+        profile_nuisance_parameters: bool = True,
+        theta_batch_size: int = 32,
+    ) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class FisherOptions:
+    kind: FisherKind
+    luminosity: float
+    include_rate: bool
+    partition: Partition
+    test_split: float
+    validation_split: float
+    observables: List[str]
+    binning: List[AxisBinning]
+    def __init__(self, **kwargs: object) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class PlotOptions:
+    width: int
+    height: int
+    formats: List[str]
+    title: str
+    q_max: float
+    def __init__(self, **kwargs: object) -> None: ...
+    def to_dict(self) -> dict: ...
+    def validate(self) -> None: ...
+
+class IntervalSegment:
+    low: float
+    high: float
+    low_open: bool
+    high_open: bool
+
+class ParameterInterval:
+    parameter: str
+    parameter_index: int
+    confidence_level: float
+    q_threshold: float
+    profiled: bool
+    refined: bool
+    segments: List[IntervalSegment]
+
+class ParameterProfile:
+    parameter: str
+    parameter_index: int
+    values: _FloatArray
+    q: _FloatArray
+    profiled: bool
+
+class ContourLine:
+    points: _FloatArray  # (n, 2)
+    closed: bool
+
+class Contour:
+    confidence_level: float
+    q_threshold: float
+    parameter_x: int
+    parameter_y: int
+    lines: List[ContourLine]
+
+class LimitResult:
+    label: str
+    mode: LimitMode
+    include_rate: bool
+    expected: bool
+    parameter_names: List[str]
+    luminosity: float
+    n_events: float
+    dof: int
+    confidence_levels: List[float]
+    grid: ScanGrid
+    best_index: int
+    best_fit_log_likelihood: float
+    best_fit_on_boundary: bool
+    best_fit_method: str
+    nuisance_names: List[str]
+    profiles: List[ParameterProfile]
+    intervals: List[ParameterInterval]
+    contours: List[Contour]
+    histogram_axes: List[str]
+    bin_edges: List[List[float]]
+    notes: List[str]
+    n_evaluations: int
+    seconds: float
+    @property
+    def thetas(self) -> _FloatArray: ...
+    @property
+    def theta_true(self) -> _FloatArray: ...
+    @property
+    def log_likelihood_kinematic(self) -> _FloatArray: ...
+    @property
+    def log_likelihood_rate(self) -> _FloatArray: ...
+    @property
+    def log_likelihood_constraint(self) -> _FloatArray: ...
+    @property
+    def log_likelihood(self) -> _FloatArray: ...
+    @property
+    def q(self) -> _FloatArray: ...
+    @property
+    def p_values(self) -> _FloatArray: ...
+    @property
+    def best_fit(self) -> _FloatArray: ...
+    @property
+    def nuisance_values(self) -> _FloatArray: ...
+    def interval(self, parameter: str, confidence_level: float = 0.68) -> ParameterInterval: ...
+    def brief_report(self) -> str: ...
+    def full_report(self) -> str: ...
+    def report(self, kind: str = "full") -> str: ...
+    def to_json(self, indent: int = 2) -> str: ...
+    def to_dict(self) -> dict: ...
+    def __copy__(self) -> "LimitResult": ...
+    def __deepcopy__(self, memo: dict) -> "LimitResult": ...
+
+class FisherInformation:
+    @property
+    def kind(self) -> FisherKind: ...
+    theta: _FloatArray
+    luminosity: float
+    include_rate: bool
+    information: _FloatArray
+    n_skipped: int
+    def interval_half_widths(self, confidence_level: float = 0.68) -> _FloatArray: ...
+
+def chi2_quantile(confidence_level: float, dof: int) -> float: ...
+def asymptotic_p_value(q: float, dof: int) -> float: ...
+def asymptotic_p_values(q: _ArrayLike, dof: int) -> _FloatArray: ...
+def poisson_log_likelihood(k: float, mu: float) -> float: ...
+def interval_segments(x: _ArrayLike, q: _ArrayLike, threshold: float) -> List[IntervalSegment]: ...
+
+class ScoreFunction:
+    def __call__(self, x: _ArrayLike) -> _FloatArray: ...
+
+class LogRatioFunction:
+    def __call__(self, x: _ArrayLike, thetas: _ArrayLike) -> _FloatArray: ...
+
+def score_function(estimator: _AnyEstimator, threads: int = 0) -> ScoreFunction: ...
+def log_ratio_function(estimator: _AnyEstimator, threads: int = 0) -> LogRatioFunction: ...
+def calibrated_log_ratio_function(
+    estimator: _AnyEstimator,
+    x_from_theta1: _ArrayLike,
+    weights: Optional[_ArrayLike] = None,
+    subtract_reference: bool = True,
+    threads: int = 0,
+) -> LogRatioFunction: ...
+
+class PartitionEvents:
+    begin: int
+    end: int
+    @property
+    def rows(self) -> _IntArray: ...
+    @property
+    def factors(self) -> _FloatArray: ...
+    def __len__(self) -> int: ...
+
+def partition_events(
+    setup: Setup,
+    events: Events,
+    partition: Union[Partition, str] = "test",
+    test_split: float = 0.2,
+    validation_split: float = 0.2,
+    run: int = -1,
+) -> PartitionEvents: ...
+def closest_generation_run(setup: Setup, events: Events, theta: Union[_ArrayLike, str]) -> int: ...
+
+_ScoreCallable = Union[ScoreFunction, Callable[[_FloatArray], _ArrayLike]]
+_LogRatioCallable = Union[LogRatioFunction, Callable[[_FloatArray, _FloatArray], _ArrayLike]]
+
+class AsymptoticLimits:
+    @overload
+    def __init__(self, file: Union[MadMinerFile, _Path]) -> None: ...
+    @overload
+    def __init__(self, setup: Setup, events: Events) -> None: ...
+    @property
+    def setup(self) -> Setup: ...
+    @property
+    def events(self) -> Events: ...
+    def nuisance_parameter_names(self) -> List[str]: ...
+    def expected_limits(
+        self,
+        theta_true: Union[_ArrayLike, str],
+        grid: _Grid,
+        options: Optional[LimitOptions] = None,
+        *,
+        estimator: Optional[_AnyEstimator] = None,
+        score: Optional[_ScoreCallable] = None,
+        log_ratio: Optional[_LogRatioCallable] = None,
+        label: Optional[str] = None,
+        **kwargs: object,
+    ) -> LimitResult: ...
+    def observed_limits(
+        self,
+        x_observed: _ArrayLike,
+        grid: _Grid,
+        options: Optional[LimitOptions] = None,
+        *,
+        estimator: Optional[_AnyEstimator] = None,
+        score: Optional[_ScoreCallable] = None,
+        log_ratio: Optional[_LogRatioCallable] = None,
+        label: Optional[str] = None,
+        **kwargs: object,
+    ) -> LimitResult: ...
+    def cross_sections(
+        self,
+        thetas: _ArrayLike,
+        partition: Union[Partition, str] = "test",
+        test_split: float = 0.2,
+        validation_split: float = 0.2,
+    ) -> _FloatArray: ...
+    def fisher_information(
+        self,
+        theta: Union[_ArrayLike, str],
+        options: Optional[FisherOptions] = None,
+        *,
+        estimator: Optional[_AnyEstimator] = None,
+        score: Optional[_ScoreCallable] = None,
+        **kwargs: object,
+    ) -> FisherInformation: ...
+
+def write_limit_results_json(path: _Path, results: Sequence[LimitResult]) -> None: ...
+def limits_table(results: Sequence[LimitResult]) -> str: ...
+def plot_limit_scans(
+    results: Sequence[LimitResult], parameter: str, stem: _Path, options: Optional[PlotOptions] = None, **kwargs: object
+) -> List["os.PathLike[str]"]: ...
+def plot_limit_contours(
+    results: Sequence[LimitResult], stem: _Path, options: Optional[PlotOptions] = None, **kwargs: object
+) -> List["os.PathLike[str]"]: ...

@@ -10,8 +10,21 @@ Morphing and event-level plots:
                           map in two, with the benchmark points.
     plot_distributions    an observable's distribution at several theta, from morphed weights.
 
+Estimators:
+    plot_training_history    train and validation loss (and their terms) per epoch, the best
+                             epoch marked, ensemble members overlaid.
+    plot_estimated_vs_true   estimated against true score components or log r: a scatter plot
+                             (or a 2-D histogram for many points) with the diagonal.
+
+Limits (LimitResult objects of AsymptoticLimits):
+    plot_limit_scans         q along one parameter for several results, with the CL lines.
+    plot_limit_contours      2-D contours at each CL for several results, best fits and theta_true.
+    plot_limits              both on one figure: one 1-D panel per scanned parameter and the
+                             contour panel of the 2-D scans.
+
 Units: parameter values dimensionless (the model's convention), cross sections in pb,
-observables in the units of their definitions (GeV for momenta and masses).
+observables in the units of their definitions (GeV for momenta and masses), scores per unit
+parameter.
 """
 
 import os
@@ -21,7 +34,15 @@ import numpy as np
 
 from . import _pysbi
 
-__all__ = ["plot_morphing_basis", "plot_distributions"]
+__all__ = [
+    "plot_morphing_basis",
+    "plot_distributions",
+    "plot_training_history",
+    "plot_estimated_vs_true",
+    "plot_limit_scans",
+    "plot_limit_contours",
+    "plot_limits",
+]
 
 
 def _pyplot():
@@ -256,4 +277,320 @@ def plot_distributions(
     ax.set_xlabel(label_x)
     ax.set_ylabel("normalised density" if density else r"$\sigma$ per bin [pb]")
     ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+# ---- estimators ----------------------------------------------------------------------------
+
+
+def _summaries(source):
+    """A list of TrainingSummary from a summary, an Estimator, an Ensemble or a list of them."""
+    if isinstance(source, _pysbi.TrainingSummary):
+        return [source]
+    if isinstance(source, _pysbi.Estimator):
+        return [source.training_summary]
+    if isinstance(source, _pysbi.Ensemble):
+        return source.training_summaries
+    if isinstance(source, (list, tuple)):
+        out = []
+        for item in source:
+            out.extend(_summaries(item))
+        return out
+    raise TypeError(
+        f"source must be a TrainingSummary, Estimator, Ensemble or a list of them, not {type(source).__name__}"
+    )
+
+
+def plot_training_history(source, *, terms=False, labels=None, log=True, ax=None):
+    """Plots the training history: training loss (solid) and validation loss (dashed) per epoch,
+    the best epoch (the one whose parameters the model keeps) marked with a star; the members of an
+    ensemble (or several summaries) overlaid in their own colours.
+
+    Args:
+        source: a TrainingSummary, an Estimator or an Ensemble (its members' summaries), or a list
+            of these.
+        terms (bool): also one panel per loss term (e.g. improved_xe and mse_score for alices),
+            training and validation.
+        labels (list[str], optional): one label per summary (default "member i", or the method).
+        log (bool): logarithmic loss axis (switched off when a loss is not positive).
+        ax (matplotlib Axes, optional): draw the total loss into it (terms=False only).
+
+    Returns:
+        matplotlib.figure.Figure. In the first axes, summary i draws lines[3 i] (training: x =
+        epochs 1..n, y = train_losses), lines[3 i + 1] (validation) and lines[3 i + 2] (the best
+        epoch, one point).
+    """
+    summaries = _summaries(source)
+    if not summaries:
+        raise ValueError("no training summaries to plot")
+    if labels is None:
+        labels = [f"member {i}" for i in range(len(summaries))] if len(summaries) > 1 else ["training"]
+    if len(labels) != len(summaries):
+        raise ValueError(f"labels has {len(labels)} entries for {len(summaries)} summaries")
+    term_names = list(summaries[0].loss_terms) if terms else []
+    if terms and ax is not None:
+        raise ValueError("ax cannot be given with terms=True (the figure has one panel per term)")
+    if ax is None:
+        n_panels = 1 + len(term_names)
+        fig, axes = _pyplot().subplots(1, n_panels, figsize=(5.5 * n_panels, 4.2), squeeze=False)
+        axes = list(axes[0])
+    else:
+        fig, axes = ax.figure, [ax]
+
+    def draw(axis, train, validation, best, colour, label):
+        epochs = np.arange(1, train.size + 1)
+        axis.plot(epochs, train, "-", color=colour, label=f"{label} (train)")
+        axis.plot(epochs, validation, "--", color=colour, label=f"{label} (validation)")
+        if 0 <= best < train.size:
+            y = validation[best] if np.isfinite(validation[best]) else train[best]
+            axis.plot([best + 1], [y], "*", color=colour, markersize=11, markeredgecolor="black")
+        else:
+            axis.plot([], [], "*", color=colour)
+
+    positive = True
+    for i, (summary, label) in enumerate(zip(summaries, labels)):
+        colour = f"C{i % 10}"
+        train = summary.train_losses
+        validation = summary.validation_losses
+        positive &= bool(np.all(train[np.isfinite(train)] > 0) and np.all(validation[np.isfinite(validation)] > 0))
+        draw(axes[0], train, validation, summary.best_epoch, colour, label)
+        if term_names:
+            train_terms = summary.train_loss_terms_array
+            validation_terms = summary.validation_loss_terms_array
+            for k in range(min(len(term_names), train_terms.shape[1])):
+                draw(axes[1 + k], train_terms[:, k], validation_terms[:, k], summary.best_epoch, colour, label)
+                positive &= bool(np.all(train_terms[:, k][np.isfinite(train_terms[:, k])] > 0))
+    titles = ["loss"] + term_names
+    for axis, title in zip(axes, titles):
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(title)
+        if log and positive:
+            axis.set_yscale("log")
+    axes[0].legend(frameon=False, fontsize=8)
+    if len(axes) > 1:
+        for axis, title in zip(axes[1:], term_names):
+            axis.set_title(title)
+        axes[0].set_title("total loss")
+    return fig
+
+
+def plot_estimated_vs_true(estimated, true, *, kind="score", names=None, max_points=5000, bins=60, ax=None):
+    """Plots estimated against true values with the diagonal: the score components t_hat(x) vs
+    t(x) (one panel per component), or log r_hat vs log r (one panel). Up to max_points points are
+    drawn as a scatter plot; more as a 2-D histogram (log colour scale). The MSE is in each title.
+
+    Args:
+        estimated, true (array-like): score: (E, P) (or (E,) for one component); log r: any shape
+            (flattened), equal shapes.
+        kind ("score" or "log_r"): the axis labels.
+        names (list[str], optional): parameter names for the score panels.
+        max_points (int): the largest number of points drawn as a scatter plot.
+        bins (int): bins per axis of the 2-D histogram.
+        ax (matplotlib Axes, optional): draw into it (one panel only).
+
+    Returns:
+        matplotlib.figure.Figure. In panel k, lines[0] is the diagonal; the points are
+        collections[0] (a PathCollection for a scatter plot, a QuadMesh for a histogram).
+    """
+    if kind not in ("score", "log_r"):
+        raise ValueError(f"kind = {kind!r}: must be 'score' or 'log_r'")
+    estimated = np.asarray(estimated, dtype=np.float64)
+    true = np.asarray(true, dtype=np.float64)
+    if estimated.shape != true.shape:
+        raise ValueError(f"estimated has shape {estimated.shape} but true has shape {true.shape}; they must be equal")
+    if kind == "score":
+        if estimated.ndim == 1:
+            estimated, true = estimated[:, np.newaxis], true[:, np.newaxis]
+        if estimated.ndim != 2:
+            raise ValueError(f"score arrays must be (E, P); got shape {estimated.shape}")
+    else:
+        estimated, true = estimated.reshape(-1, 1), true.reshape(-1, 1)
+    n_panels = estimated.shape[1]
+    if names is None:
+        names = [f"theta_{k}" for k in range(n_panels)]
+    if ax is not None and n_panels != 1:
+        raise ValueError(f"ax given but there are {n_panels} panels (one per score component)")
+    if ax is None:
+        fig, axes = _pyplot().subplots(1, n_panels, figsize=(4.6 * n_panels, 4.4), squeeze=False)
+        axes = list(axes[0])
+    else:
+        fig, axes = ax.figure, [ax]
+    from matplotlib.colors import LogNorm
+
+    for k, axis in enumerate(axes):
+        e, t = estimated[:, k], true[:, k]
+        finite = np.isfinite(e) & np.isfinite(t)
+        e, t = e[finite], t[finite]
+        if e.size == 0:
+            raise ValueError("no finite pairs of values to plot")
+        low, high = float(min(e.min(), t.min())), float(max(e.max(), t.max()))
+        pad = 0.02 * (high - low or 1.0)
+        low, high = low - pad, high + pad
+        axis.plot([low, high], [low, high], "-", color="black", linewidth=1, label="diagonal")
+        if e.size <= max_points:
+            axis.scatter(t, e, s=4, alpha=0.5, color="C0")
+        else:
+            axis.hist2d(t, e, bins=bins, range=[[low, high], [low, high]], norm=LogNorm(), cmap="viridis")
+        axis.set_xlim(low, high)
+        axis.set_ylim(low, high)
+        mse = float(np.mean((e - t) ** 2))
+        if kind == "score":
+            axis.set_xlabel(f"true t ({names[k]})")
+            axis.set_ylabel(f"estimated t ({names[k]})")
+        else:
+            axis.set_xlabel("true log r")
+            axis.set_ylabel("estimated log r")
+        axis.set_title(f"MSE = {mse:.3g}", fontsize=9)
+        axis.set_aspect("equal")
+    return fig
+
+
+# ---- limits --------------------------------------------------------------------------------
+
+
+def _results(results):
+    if isinstance(results, _pysbi.LimitResult):
+        return [results]
+    results = list(results)
+    for r in results:
+        if not isinstance(r, _pysbi.LimitResult):
+            raise TypeError(f"results must be LimitResult objects, not {type(r).__name__}")
+    if not results:
+        raise ValueError("no results to plot")
+    return results
+
+
+def _cl_label(cl):
+    return f"{100 * cl:g} % CL"
+
+
+def plot_limit_scans(results, parameter=None, *, q_max=None, ax=None):
+    """Plots q along one parameter for every result that scanned it (the scan itself in 1-D, the
+    profile over the other scanned parameters in more), one colour per result, the best fit
+    marked, and horizontal lines at the chi^2_1 thresholds of the confidence levels.
+
+    Args:
+        results (LimitResult or list of them).
+        parameter (str or int, optional): the parameter (default: the first scanned one).
+        q_max (float, optional): the top of the q axis (default 1.5 x the largest threshold, >= 5).
+        ax (matplotlib Axes, optional): draw into it.
+
+    Returns:
+        matplotlib.figure.Figure. Result i draws lines[i] (x = profile values, y = q), then the
+        threshold lines (one per confidence level, labelled "68 % CL", ...).
+    """
+    results = _results(results)
+    names = results[0].parameter_names
+    if parameter is None:
+        if not results[0].profiles:
+            raise ValueError("the first result scanned no parameter")
+        parameter = results[0].profiles[0].parameter
+    if not isinstance(parameter, str):
+        parameter = names[int(parameter)]
+    fig, ax = _figure_and_axes(ax, (6.0, 4.5))
+    drawn = 0
+    levels = sorted({cl for r in results for cl in r.confidence_levels})
+    markers = []
+    for i, r in enumerate(results):
+        profile = next((p for p in r.profiles if p.parameter == parameter), None)
+        if profile is None:
+            continue
+        colour = f"C{i % 10}"
+        ax.plot(profile.values, profile.q, "-", color=colour, label=r.label or r.mode.label)
+        markers.append((r.best_fit[profile.parameter_index], colour))
+        drawn += 1
+    if drawn == 0:
+        raise ValueError(f"no result scanned the parameter {parameter!r}")
+    thresholds = [_pysbi.chi2_quantile(cl, 1) for cl in levels]
+    for cl, threshold, style in zip(levels, thresholds, ["--", ":", "-."] * len(levels)):
+        ax.axhline(threshold, linestyle=style, color="grey", linewidth=1, label=_cl_label(cl))
+    for x, colour in markers:
+        ax.plot([x], [0.0], "v", color=colour, markersize=7)
+    top = q_max if q_max else max(5.0, 1.5 * max(thresholds))
+    ax.set_ylim(0.0, top)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(r"$q(\theta) = -2\,\Delta \log L$")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_limit_contours(results, *, ax=None, show_best_fit=True, show_theta_true=True):
+    """Plots the 2-D contours of every result with a 2-D regular scan: one colour per result,
+    solid for the first confidence level, dashed for the second, dotted for further ones; the
+    best fit (x) and theta_true (+).
+
+    Args:
+        results (LimitResult or list of them); those without contours are skipped.
+        ax (matplotlib Axes, optional): draw into it.
+        show_best_fit, show_theta_true (bool): the markers.
+
+    Returns:
+        matplotlib.figure.Figure. Every contour line is one Line2D in ax.lines (x = points[:, 0],
+        y = points[:, 1], closed lines repeat their first point) whose label is "<label> <CL>"
+        for its first line at that CL.
+    """
+    results = _results(results)
+    fig, ax = _figure_and_axes(ax, (6.0, 5.0))
+    styles = ["-", "--", ":", "-."]
+    drawn = 0
+    axes_names = None
+    for i, r in enumerate(results):
+        if not r.contours:
+            continue
+        colour = f"C{i % 10}"
+        label = r.label or r.mode.label
+        for k, contour in enumerate(r.contours):
+            if axes_names is None:
+                axes_names = (r.parameter_names[contour.parameter_x], r.parameter_names[contour.parameter_y])
+            for j, line in enumerate(contour.lines):
+                pts = line.points
+                if line.closed and pts.shape[0] > 0:
+                    pts = np.vstack([pts, pts[:1]])
+                ax.plot(
+                    pts[:, 0],
+                    pts[:, 1],
+                    styles[min(k, len(styles) - 1)],
+                    color=colour,
+                    label=f"{label} {_cl_label(contour.confidence_level)}" if j == 0 else None,
+                )
+        px, py = r.contours[0].parameter_x, r.contours[0].parameter_y
+        if show_best_fit:
+            ax.plot([r.best_fit[px]], [r.best_fit[py]], "x", color=colour, markersize=8)
+        if show_theta_true and r.theta_true.size:
+            ax.plot([r.theta_true[px]], [r.theta_true[py]], "+", color="black", markersize=10)
+        drawn += 1
+    if drawn == 0:
+        raise ValueError("no result has contours (they need a 2-D regular scan)")
+    ax.set_xlabel(axes_names[0])
+    ax.set_ylabel(axes_names[1])
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def plot_limits(results, *, q_max=None):
+    """One figure with every limit plot of the results: a 1-D panel per scanned parameter
+    (plot_limit_scans: the scan or the profile, CL lines) and, when any result has a 2-D scan,
+    the contour panel (plot_limit_contours). All modes overlaid, one colour per result.
+
+    Returns:
+        matplotlib.figure.Figure whose axes are the 1-D panels in parameter order, then the
+        contour panel.
+    """
+    results = _results(results)
+    scanned = []
+    for r in results:
+        for p in r.profiles:
+            if p.parameter not in scanned:
+                scanned.append(p.parameter)
+    has_contours = any(r.contours for r in results)
+    n_panels = len(scanned) + (1 if has_contours else 0)
+    if n_panels == 0:
+        raise ValueError("the results scanned no parameter")
+    fig, axes = _pyplot().subplots(1, n_panels, figsize=(5.5 * n_panels, 4.6), squeeze=False)
+    axes = list(axes[0])
+    for axis, parameter in zip(axes, scanned):
+        plot_limit_scans(results, parameter, q_max=q_max, ax=axis)
+    if has_contours:
+        plot_limit_contours(results, ax=axes[-1])
+    fig.tight_layout()
     return fig

@@ -244,8 +244,10 @@ def test_parton_level_truth_equals_its_closed_form():
     assert simulator.matrix_element_squared(event, theta0, True) == pytest.approx(a @ pieces @ a, rel=1e-12)
     ratio = simulator.dsigma_components(event) / sample.components[0]
     np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+    # The truth follows the sample's own options: a detector-level sample has none.
+    detector_sample = pysbi.WHSimulator(threads=2).generate(20, 5)
     with pytest.raises(ValueError, match="parton_level = false"):
-        pysbi.WHSimulator().truth(sample, theta0, theta1)
+        simulator.truth(detector_sample, theta0, theta1)
     with pytest.raises(ValueError, match=r"theta0 has 3 values; it must have 2"):
         simulator.truth(sample, [0, 0, 0], theta1)
 
