@@ -15,8 +15,8 @@ packages=(
   libplplot-dev plplot-driver-cairo
   # expression strings for observables and cuts (sbi lhe --observable NAME=EXPR)
   libmuparser-dev
-  # tests
-  doctest-dev
+  # tests; clang builds the LHE reader's libFuzzer harness (test_lhe_fuzz)
+  doctest-dev clang
   # Python module and its tests (Debian's /usr/bin/python3, not a pyenv build)
   python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-h5py
   # pysbi.plotting (morphing maps, distributions, training and limit plots)
