@@ -91,17 +91,25 @@ class WeightTree {
     return w;
   }
 
-  double upper(Index k, const Query& q, Index t) const {
-    const double* nd = node(k);
+  // a·φ over a node's box lies in centre ± half; `scale` (Σ_c max|a_c| |φ_c|) sizes the rounding margin.
+  struct Bound {
+    double centre = 0, half = 0, scale = 0;
+  };
+  Bound bound(const double* nd, const Query& q, Index t) const {
     const double* f = q.phi.data() + t * c_;
     const double* af = q.abs_phi.data() + t * c_;
-    double centre = 0, half = 0, scale = 0;
+    Bound b;
     for (Index c = 0; c < c_; ++c) {
-      centre += nd[c] * f[c];
-      half += nd[c_ + c] * af[c];
-      scale += nd[2 * c_ + c] * af[c];
+      b.centre += nd[c] * f[c];
+      b.half += nd[c_ + c] * af[c];
+      b.scale += nd[2 * c_ + c] * af[c];
     }
-    return centre + half + margin_factor() * scale;
+    return b;
+  }
+
+  double upper(Index k, const Query& q, Index t) const {
+    const Bound b = bound(node(k), q, t);
+    return b.centre + b.half + margin_factor() * b.scale;
   }
 
   void visit(Index k, Index begin, Index end, Index level, const std::uint32_t* active, Index count, Query& q) const {
@@ -112,16 +120,10 @@ class WeightTree {
     const double margin = margin_factor();
     for (Index a = 0; a < count; ++a) {
       const std::uint32_t t = active[a];
-      const double* f = q.phi.data() + t * c_;
-      const double* af = q.abs_phi.data() + t * c_;
-      double centre = 0, half = 0, scale = 0;
-      for (Index c = 0; c < c_; ++c) {
-        centre += nd[c] * f[c];
-        half += nd[c_ + c] * af[c];
-        scale += nd[2 * c_ + c] * af[c];
-      }
+      const auto [centre, half, scale] = bound(nd, q, t);
       const double slack = half + margin * scale;
       if (centre + slack < 0) {  // every weight in the node is negative
+        const double* f = q.phi.data() + t * c_;
         double sum = 0;
         for (Index c = 0; c < c_; ++c) sum += nd[3 * c_ + c] * f[c];
         q.negative[t] -= sum;

@@ -1,5 +1,8 @@
-"""Helpers shared by the pysbi test modules: bit-exact comparisons and a MadMinerFile that uses
-every feature of the format."""
+"""Helpers shared by the pysbi test modules: bit-exact comparisons, a check that long calls release
+the GIL, and a MadMinerFile that uses every feature of the format."""
+
+import threading
+import time
 
 import numpy as np
 
@@ -15,6 +18,28 @@ def assert_bits_equal(actual, expected):
     assert np.array_equal(actual, expected)
     if actual.dtype == np.float64:
         assert np.array_equal(actual.view(np.uint64), expected.view(np.uint64))
+
+
+def assert_releases_the_gil(work):
+    """Runs work() in a thread while this one keeps running Python code: the longest pause between
+    two of its steps stays far below the call's duration (with the GIL held it would be all of it)."""
+    done = threading.Event()
+    duration = []
+
+    def run():
+        start = time.perf_counter()
+        work()
+        duration.append(time.perf_counter() - start)
+        done.set()
+
+    thread = threading.Thread(target=run)
+    last, longest = time.perf_counter(), 0.0
+    thread.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    thread.join()
+    assert duration[0] > 0.1 and longest < 0.5 * duration[0], (longest, duration[0])
 
 
 def decode(strings):

@@ -13,14 +13,13 @@ import os
 import signal
 import subprocess
 import threading
-import time
 
 import h5py
 import numpy as np
 import pytest
 
 import pysbi
-from support import assert_bits_equal
+from support import assert_bits_equal, assert_releases_the_gil
 
 A = np.array([[0.9, -0.3], [0.2, 0.7], [-0.5, 0.4]])
 NAMES_X = ["x0", "x1", "x2"]
@@ -418,23 +417,7 @@ def test_ctrl_c_stops_training_keeps_the_best_state_and_raises(local):
 def test_training_and_evaluation_release_the_gil(local):
     big = local_samples(n=30000, seed=9)
     est = pysbi.Estimator("sally", 3, 2, hidden=[64, 64], seed=1)
-    done = threading.Event()
-    duration = []
-
-    def work():
-        start = time.perf_counter()
-        est.train(big, epochs=3, seed=1, threads=1)
-        duration.append(time.perf_counter() - start)
-        done.set()
-
-    thread = threading.Thread(target=work)
-    last, longest = time.perf_counter(), 0.0
-    thread.start()
-    while not done.is_set():
-        now = time.perf_counter()
-        longest, last = max(longest, now - last), now
-    thread.join()
-    assert duration[0] > 0.1 and longest < 0.5 * duration[0], (longest, duration[0])
+    assert_releases_the_gil(lambda: est.train(big, epochs=3, seed=1, threads=1))
 
 
 # ---- model files ----
