@@ -287,13 +287,9 @@ class NativeBackend final : public TrainingBackend {
   StepResult train_step(const TrainingData& data, std::span<const Index> rows, double lr) override {
     StepResult result;
     const auto batch = static_cast<Index>(rows.size());
-    const Index chunks = (batch + native_chunk_rows - 1) / native_chunk_rows;
-    prepare_chunks(chunks);
     const Index tangents = loss_.tangents(n_parameters_);
     // Each chunk: forward, its share of the batch-mean loss, backward into its own gradient.
-    run_chunks(chunks, [&](Index c, Chunk& chunk) {
-      const auto part = rows.subspan(static_cast<std::size_t>(c * native_chunk_rows),
-                                     static_cast<std::size_t>(std::min(native_chunk_rows, batch - c * native_chunk_rows)));
+    const Index chunks = for_each_chunk(rows, native_chunk_rows, [&](std::span<const Index> part, Chunk& chunk) {
       gather(data, part, chunk.inputs);
       mlp_forward(shape_, parameters_, chunk.inputs.data(), static_cast<Index>(part.size()), tangents, chunk.ws, true);
       chunk.terms = native_loss(loss_, data, part, n_parameters_, chunk.ws, true, batch);
@@ -331,13 +327,9 @@ class NativeBackend final : public TrainingBackend {
   std::vector<double> loss(const TrainingData& data, std::span<const Index> rows) override {
     constexpr Index rows_per_chunk = 4096;
     const auto n = static_cast<Index>(rows.size());
-    const Index chunks = (n + rows_per_chunk - 1) / rows_per_chunk;
-    if (chunks == 0) return {};
-    prepare_chunks(chunks);
+    if (n == 0) return {};
     const Index tangents = loss_.tangents(n_parameters_);
-    run_chunks(chunks, [&](Index c, Chunk& chunk) {
-      const auto part = rows.subspan(static_cast<std::size_t>(c * rows_per_chunk),
-                                     static_cast<std::size_t>(std::min(rows_per_chunk, n - c * rows_per_chunk)));
+    const Index chunks = for_each_chunk(rows, rows_per_chunk, [&](std::span<const Index> part, Chunk& chunk) {
       gather(data, part, chunk.inputs);
       mlp_forward(shape_, parameters_, chunk.inputs.data(), static_cast<Index>(part.size()), tangents, chunk.ws, false);
       chunk.terms = native_loss(loss_, data, part, n_parameters_, chunk.ws, false, n);
@@ -359,8 +351,18 @@ class NativeBackend final : public TrainingBackend {
     std::vector<double> terms;
   };
 
-  void prepare_chunks(Index chunks) {
+  // Cuts `rows` into consecutive chunks of `rows_per_chunk` (the last one shorter) and runs
+  // f(part, chunk) for each with run_chunks; returns the number of chunks (chunks_[0 .. n)).
+  template <typename F>
+  Index for_each_chunk(std::span<const Index> rows, Index rows_per_chunk, F&& f) {
+    const auto n = static_cast<Index>(rows.size());
+    const Index chunks = (n + rows_per_chunk - 1) / rows_per_chunk;
     if (static_cast<Index>(chunks_.size()) < chunks) chunks_.resize(static_cast<std::size_t>(chunks));
+    run_chunks(chunks, [&](Index c, Chunk& chunk) {
+      const Index first = c * rows_per_chunk;
+      f(rows.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min(rows_per_chunk, n - first))), chunk);
+    });
+    return chunks;
   }
 
   // Runs f(c, chunk) for every chunk, on up to options_.threads threads (single-threaded BLAS

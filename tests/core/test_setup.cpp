@@ -11,18 +11,11 @@ using namespace sbi;
 
 namespace {
 
-Vector point(std::initializer_list<double> values) {
-  Vector v(static_cast<Index>(values.size()));
-  Index i = 0;
-  for (double x : values) v(i++) = x;
-  return v;
-}
-
 Setup two_parameter_setup() {
   Setup setup;
   setup.parameters = ParameterSpace({Parameter{"cHW", "SMEFT", 7, 2, -1, 1, ""}, Parameter{"cHB", "SMEFT", 8, 2, -2, 2, ""}});
-  setup.benchmarks = {{"sm", point({0, 0}), false, true}, {"a", point({1, 0}), false, false},
-                      {"b", point({0, 1}), false, false}};
+  setup.benchmarks = {{"sm", test::vector_of({0, 0}), false, true}, {"a", test::vector_of({1, 0}), false, false},
+                      {"b", test::vector_of({0, 1}), false, false}};
   setup.observables = {{"pt_j1", "j[0].pt"}, {"m_jj", ""}};
   return setup;
 }
@@ -82,7 +75,7 @@ TEST_CASE("Setup validation") {
   CHECK(setup.benchmark_values()(1, 0) == 1.0);
 
   SUBCASE("benchmark with the wrong number of values") {
-    setup.benchmarks[1].values = point({1, 2, 3});
+    setup.benchmarks[1].values = test::vector_of({1, 2, 3});
     CHECK(message_of<InvalidArgument>([&] { setup.validate(); }).find("'a' has 3 values") != std::string::npos);
   }
   SUBCASE("physical benchmark after a nuisance benchmark") {

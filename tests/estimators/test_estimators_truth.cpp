@@ -112,12 +112,6 @@ struct WHTruthFixture {
   }
 };
 
-Vector point(double a, double b) {
-  Vector v(2);
-  v << a, b;
-  return v;
-}
-
 }  // namespace
 
 TEST_CASE("WH at parton level: SALLY's t̂ and ALICES' log r̂ against the exact truth; ensemble spread of the MLE") {
@@ -168,7 +162,7 @@ TEST_CASE("WH at parton level: SALLY's t̂ and ALICES' log r̂ against the exact
     Estimator e(EstimatorMethod::Sally, x_test.cols(), 2, NetworkOptions{{100, 100}, Activation::Tanh}, 1);
     const TrainingSummary summary = e.train(local.samples, o);
     const RowMatrix t_hat = e.evaluate_score(x_test);
-    const WHTruth truth = f.simulator.truth(test_sample, point(0, 0), point(0, 0));
+    const WHTruth truth = f.simulator.truth(test_sample, test::vector_of({0, 0}), test::vector_of({0, 0}));
     // The fraction of the exact score's variance SALLY reproduces, R² = 1 − E[(t̂ − t)²]/Var[t], and
     // the Fisher information of the estimated score against the exact one, E[t̂²]/E[t²] (what the
     // sally limit mode and MadMiner's Fisher information use). The CP-odd c_HWtil score is an
@@ -209,7 +203,7 @@ TEST_CASE("WH at parton level: SALLY's t̂ and ALICES' log r̂ against the exact
     thetas << 0.5, 0.0, 0.0, 0.5, -0.4, -0.3;
     const EnsembleRatio r = ensemble.evaluate_log_ratio(x_test, thetas);
     for (Index t = 0; t < thetas.rows(); ++t) {
-      const WHTruth truth = f.simulator.truth(test_sample, thetas.row(t).transpose(), point(0, 0));
+      const WHTruth truth = f.simulator.truth(test_sample, thetas.row(t).transpose(), test::vector_of({0, 0}));
       const double mse = (r.mean.row(t).transpose() - truth.log_r).squaredNorm() / static_cast<double>(x_test.rows());
       const double var = (truth.log_r.array() - truth.log_r.mean()).square().mean();
       MESSAGE("ALICES log r at theta0 = (" << thetas(t, 0) << ", " << thetas(t, 1) << "): R^2 = " << 1 - mse / var
@@ -237,7 +231,7 @@ TEST_CASE("WH at parton level: SALLY's t̂ and ALICES' log r̂ against the exact
       mle.push_back(best(lr.rowwise().sum()));
     }
     Vector truth_log_l(grid);
-    for (Index g = 0; g < grid; ++g) truth_log_l(g) = f.simulator.truth(test_sample, scan.row(g).transpose(), point(0, 0)).log_r.sum();
+    for (Index g = 0; g < grid; ++g) truth_log_l(g) = f.simulator.truth(test_sample, scan.row(g).transpose(), test::vector_of({0, 0})).log_r.sum();
     const double truth_mle = best(truth_log_l);
     double mean = 0;
     for (double v : mle) mean += v / members;

@@ -17,13 +17,6 @@ using namespace sbi;
 
 namespace {
 
-Vector vec(std::initializer_list<double> v) {
-  Vector out(static_cast<Index>(v.size()));
-  Index i = 0;
-  for (double x : v) out(i++) = x;
-  return out;
-}
-
 // ---- a toy with exact per-event polynomial weights ----
 // One parameter θ (max power 2), benchmarks θ_b = 0, 1, −1 and two more for an over-complete
 // check; events with observables (x1, x2, s1, s2) and components A_i = (A0, A1, A2) so that
@@ -49,10 +42,10 @@ Toy make_toy(Index n_signal, Index n_background, bool with_nuisance, std::uint64
   toy.setup.parameters = ParameterSpace(params);
   const std::vector<double> points = {0.0, 1.0, -1.0};
   for (std::size_t b = 0; b < points.size(); ++b)
-    toy.setup.benchmarks.push_back({b == 0 ? "sm" : fmt::format("b{}", b), vec({points[b]}), false, b == 0});
+    toy.setup.benchmarks.push_back({b == 0 ? "sm" : fmt::format("b{}", b), test::vector_of({points[b]}), false, b == 0});
   if (with_nuisance) {
-    toy.setup.benchmarks.push_back({"bkg_up", vec({0.0}), true, false});
-    toy.setup.benchmarks.push_back({"bkg_down", vec({0.0}), true, false});
+    toy.setup.benchmarks.push_back({"bkg_up", test::vector_of({0.0}), true, false});
+    toy.setup.benchmarks.push_back({"bkg_down", test::vector_of({0.0}), true, false});
     toy.setup.nuisance_parameters.push_back({"bkg_norm", "norm", "bkg_up", "bkg_down"});
   }
   const IntRowMatrix comps = morphing_components(toy.setup.parameters, 2);
@@ -289,7 +282,7 @@ TEST_CASE("contours of a quadratic form lie on the exact ellipse") {
   RowMatrix a(2, 2);
   a << 36.0, 16.0, 16.0, 24.0;
   auto q_at = [&](double x, double y) {
-    const Vector u = vec({x - 0.1, y + 0.05});
+    const Vector u = test::vector_of({x - 0.1, y + 0.05});
     return u.dot(a * u);
   };
   const Vector xs = Vector::LinSpaced(21, -1.0, 1.0), ys = Vector::LinSpaced(17, -1.0, 1.0);
@@ -356,13 +349,13 @@ TEST_CASE("binned modes equal the closed-form binned Poisson Asimov likelihood (
     o.luminosity = lumi;
     o.round_observed_count = false;
     o.template_partition = Partition::Test;
-    o.theta_ref = vec({0.0});
+    o.theta_ref = test::vector_of({0.0});
     if (c.mode == LimitMode::Sally) o.score_components = {};
     const LimitEstimators& est = c.mode == LimitMode::Histo ? LimitEstimators{} : fake;
     // Sally with two score components for one parameter: the fake estimator returns 2 columns.
     if (c.mode == LimitMode::Sally) o.score_components = {0, 1};
     if (c.mode == LimitMode::Sallino || c.mode == LimitMode::AdaptiveSally) o.score_components = {0};
-    const LimitResult r = limits.expected_limits(vec({theta_true}), grid, o, est);
+    const LimitResult r = limits.expected_limits(test::vector_of({theta_true}), grid, o, est);
 
     // The summary of event i at θ, in the test's own words.
     auto summary = [&](Index i, double) {
@@ -444,7 +437,7 @@ TEST_CASE("MadMiner's rounding of the observed count, and observed limits from g
   const ScanGrid grid = ScanGrid::regular({GridAxis::range(-1.0, 1.0, 21)});
   LimitOptions o;  // rate mode, rounding on (MadMiner)
   o.luminosity = 3.3e4;
-  const LimitResult r = limits.expected_limits(vec({0.0}), grid, o);
+  const LimitResult r = limits.expected_limits(test::vector_of({0.0}), grid, o);
   const Slice test = test_slice(toy);
   auto sigma = [&](double theta) {
     double s = 0;
@@ -549,11 +542,11 @@ TEST_CASE("a profiled normalisation nuisance parameter equals an independent pro
       o.binning = {AxisBinning::fixed(edges)};
       o.template_partition = Partition::Test;
     }
-    const LimitResult r = limits.expected_limits(vec({theta_true}), grid, o);
+    const LimitResult r = limits.expected_limits(test::vector_of({theta_true}), grid, o);
     REQUIRE(r.nuisance_names == std::vector<std::string>{"bkg_norm"});
     LimitOptions fixed = o;
     fixed.profile_nuisance_parameters = false;
-    const LimitResult f = limits.expected_limits(vec({theta_true}), grid, fixed);
+    const LimitResult f = limits.expected_limits(test::vector_of({theta_true}), grid, fixed);
     double worst = 0, worst_nu = 0;
     Vector s0, b0;
     split_counts(grid.thetas()(0, 0), s0, b0);
@@ -593,32 +586,32 @@ TEST_CASE("bad configurations fail naming the field") {
   LimitOptions o;
   o.mode = LimitMode::Histo;
   o.observables = {"x1", "mt_lvb"};
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, o), doctest::Contains("observables[1] = 'mt_lvb': no such observable"),
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, o), doctest::Contains("observables[1] = 'mt_lvb': no such observable"),
                        NotFound);
   o.observables = {"x1"};
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0, 1.0}), grid, o), doctest::Contains("theta_true = (0, 1): needs 1 finite values"),
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0, 1.0}), grid, o), doctest::Contains("theta_true = (0, 1): needs 1 finite values"),
                        InvalidArgument);
   const ScanGrid two = ScanGrid::regular({GridAxis::range(-1.0, 1.0, 5), GridAxis::fixed(0)});
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), two, o), doctest::Contains("grid: 2 parameters per point; the set-up has 1"),
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), two, o), doctest::Contains("grid: 2 parameters per point; the set-up has 1"),
                        InvalidArgument);
   LimitOptions s;
   s.mode = LimitMode::Sally;
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, s), doctest::Contains("mode sally needs a score estimator"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, s), doctest::Contains("mode sally needs a score estimator"), InvalidArgument);
   LimitOptions m;
   m.mode = LimitMode::Ml;
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, m), doctest::Contains("mode ml needs a log-ratio estimator"),
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, m), doctest::Contains("mode ml needs a log-ratio estimator"),
                        InvalidArgument);
   // Estimators that return the wrong shape are named.
   const LimitEstimators wrong{[](const RowMatrix& x) { return RowMatrix::Zero(x.rows(), 0).eval(); },
                               [](const RowMatrix& x, const RowMatrix& t) { return RowMatrix::Zero(t.rows(), x.rows() + 1).eval(); }};
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, s, wrong), doctest::Contains("the score estimator returned"), InvalidArgument);
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, m, wrong), doctest::Contains("the log-ratio estimator returned"),
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, s, wrong), doctest::Contains("the score estimator returned"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, m, wrong), doctest::Contains("the log-ratio estimator returned"),
                        InvalidArgument);
   LimitOptions sal;
   sal.mode = LimitMode::Sallino;
   sal.binning_reference = BinningReference::Grid;
   const LimitEstimators score{[](const RowMatrix& x) { return RowMatrix(x.col(2)); }, {}};
-  CHECK_THROWS_WITH_AS(limits.expected_limits(vec({0.0}), grid, sal, score), doctest::Contains("binning_reference = grid"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(limits.expected_limits(test::vector_of({0.0}), grid, sal, score), doctest::Contains("binning_reference = grid"), InvalidArgument);
   // No morphing.
   Setup bare = toy.setup;
   bare.morphing.reset();
@@ -647,7 +640,7 @@ TEST_CASE("ml mode: events with a non-finite log r̂ are left out and reported; 
   o.luminosity = 1e3;
   o.theta_batch_size = 8;
   const ScanGrid grid = ScanGrid::regular({GridAxis::range(-0.5, 0.5, 21)});
-  const LimitResult r = limits.expected_limits(vec({0.0}), grid, o, {{}, log_r});
+  const LimitResult r = limits.expected_limits(test::vector_of({0.0}), grid, o, {{}, log_r});
   bool noted = false;
   for (const auto& n : r.notes) noted = noted || n.find("1 events with a non-finite log r̂") != std::string::npos;
   CHECK(noted);

@@ -16,12 +16,6 @@ using namespace sbi;
 
 namespace {
 
-Vector theta2(double a, double b) {
-  Vector v(2);
-  v << a, b;
-  return v;
-}
-
 // A parton-level SM sample and perfect estimators: the exact log r(x|θ, SM) and t(x|SM) of every
 // event, found from its observables (a hash of the row's bytes).
 struct WHStudy {
@@ -138,7 +132,7 @@ struct ExactLikelihood {
   }
 
   double operator()(const Vector& theta) const {
-    const WHTruth truth = s.simulator.truth(test, theta, theta2(0, 0));
+    const WHTruth truth = s.simulator.truth(test, theta, test::vector_of({0, 0}));
     return n * weights.dot(truth.log_p) + poisson_log_likelihood(std::round(n), luminosity * sigma_test(theta));
   }
 };
@@ -192,10 +186,10 @@ TEST_CASE("WH: the exact log r of the test equals the simulator's truth") {
   if (s.sample.events.process_ids.size()) head.events.process_ids = s.sample.events.process_ids.head(300);
   double worst = 0;
   for (Index t = 0; t < 3; ++t) {
-    const WHTruth truth = s.simulator.truth(head, thetas.row(t).transpose(), theta2(0, 0));
+    const WHTruth truth = s.simulator.truth(head, thetas.row(t).transpose(), test::vector_of({0, 0}));
     worst = std::max(worst, (fast.row(t).transpose() - truth.log_r).cwiseAbs().maxCoeff());
   }
-  const WHTruth at_sm = s.simulator.truth(head, theta2(0, 0), theta2(0.5, 0.5));
+  const WHTruth at_sm = s.simulator.truth(head, test::vector_of({0, 0}), test::vector_of({0.5, 0.5}));
   const RowMatrix score = s.score(x);
   worst = std::max(worst, (score - at_sm.t).cwiseAbs().maxCoeff());
   MESSAGE("largest |Δ| between the perfect estimators and WHSimulator::truth: " << worst);
@@ -222,7 +216,7 @@ TEST_CASE("WH rate-only limits leave the CP-odd c_HWtil unconstrained at linear 
   CHECK((sigma(2) - sigma(3)) == doctest::Approx(odd_hw).epsilon(1e-9));
   FisherOptions fo;
   fo.kind = FisherKind::Rate;
-  const FisherInformation rate = limits.fisher_information(theta2(0, 0), fo);
+  const FisherInformation rate = limits.fisher_information(test::vector_of({0, 0}), fo);
   MESSAGE("rate Fisher information at the SM: " << rate.information(0, 0) << ", " << rate.information(1, 1));
   CHECK(rate.information(0, 0) < 1e-3 * rate.information(1, 1));
 
@@ -241,7 +235,7 @@ TEST_CASE("WH rate-only limits leave the CP-odd c_HWtil unconstrained at linear 
     const double range = p == 0 ? 1.5 : 0.2;
     const ScanGrid g = ScanGrid::regular({p == 0 ? GridAxis::range(-range, range, 61) : GridAxis::fixed(0),
                                           p == 1 ? GridAxis::range(-range, range, 61) : GridAxis::fixed(0)});
-    return limits.expected_limits(theta2(0, 0), g, o);
+    return limits.expected_limits(test::vector_of({0, 0}), g, o);
   };
   const double lumi = 3e5;
   const LimitResult cp1 = scan(0, lumi, LimitMode::Rate), cp16 = scan(0, 16 * lumi, LimitMode::Rate);
@@ -268,7 +262,7 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
   const WHStudy& s = study();
   const AsymptoticLimits limits(s.sample.setup, s.sample.events);
   const double lumi = 3e5;
-  const ExactLikelihood exact(s, theta2(0, 0), lumi);
+  const ExactLikelihood exact(s, test::vector_of({0, 0}), lumi);
   for (Index p : {Index{0}, Index{1}}) {
     const std::string name = p == 0 ? "c_HWtil" : "c_HW";
     CAPTURE(name);
@@ -278,9 +272,9 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
     LimitOptions o;
     o.mode = LimitMode::Ml;
     o.luminosity = lumi;
-    const LimitResult ml = limits.expected_limits(theta2(0, 0), g, o, s.estimators());
+    const LimitResult ml = limits.expected_limits(test::vector_of({0, 0}), g, o, s.estimators());
     // The exact likelihood on the grid, its maximum and intervals (refined on the exact function).
-    auto along = [&](double v) { return p == 0 ? theta2(v, 0) : theta2(0, v); };
+    auto along = [&](double v) { return p == 0 ? test::vector_of({v, 0}) : test::vector_of({0, v}); };
     const auto [best, best_value] = maximise([&](double v) { return exact(along(v)); }, -range, range);
     const Vector axis = g.axis_values(p);
     Vector q(axis.size());
@@ -317,7 +311,7 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
     // information of x (the data-processing inequality for the Asimov q = 2n KL), free of the
     // train/test fluctuations that 14 000 expected events resolve in 4 000 test events.
     so.template_partition = Partition::Test;
-    const LimitResult sally = limits.expected_limits(theta2(0, 0), g, so, s.estimators());
+    const LimitResult sally = limits.expected_limits(test::vector_of({0, 0}), g, so, s.estimators());
     for (double cl : {0.68, 0.95}) {
       const double w_exact = width(interval(ml, name, cl)), w_sally = width(interval(sally, name, cl));
       MESSAGE(name << " " << cl << " CL widths: exact " << w_exact << ", sally " << w_sally << " (ratio " << w_sally / w_exact << ")");
@@ -331,7 +325,7 @@ TEST_CASE("WH expected limits: ml with the exact log r reproduces the exact-like
     for (LimitMode mode : {LimitMode::Sallino, LimitMode::AdaptiveSally}) {
       LimitOptions po = so;
       po.mode = mode;
-      const LimitResult r = limits.expected_limits(theta2(0, 0), g, po, s.estimators());
+      const LimitResult r = limits.expected_limits(test::vector_of({0, 0}), g, po, s.estimators());
       const double w_exact = width(interval(ml, name, 0.68)), w = width(interval(r, name, 0.68));
       MESSAGE(name << " " << to_string(mode) << " 68 % CL width " << w << " (exact " << w_exact << ", ratio " << w / w_exact << ")");
       CHECK(w / w_exact > 0.98);
@@ -351,7 +345,7 @@ TEST_CASE("WH 2-D scans: contours from every mode, Fisher information near the S
     o.mode = mode;
     o.luminosity = lumi;
     if (mode == LimitMode::Histo) o.observables = {"ql_cos_deltaplus", "mt_lvbb"};
-    results.push_back(limits.expected_limits(theta2(0, 0), g, o, s.estimators()));
+    results.push_back(limits.expected_limits(test::vector_of({0, 0}), g, o, s.estimators()));
     MESSAGE(results.back().brief_report());
   }
   const LimitResult& ml = results.back();
@@ -374,7 +368,7 @@ TEST_CASE("WH 2-D scans: contours from every mode, Fisher information near the S
   for (Index k = 0; k < c68.rows(); ++k) CHECK(inside(c95, c68(k, 0), c68(k, 1)));
   // The refined vertices lie on q = threshold of the true likelihood.
   const LimitResult on = limits.expected_limits(
-      theta2(0, 0), ScanGrid::points(RowMatrix(c68.topRows(std::min<Index>(12, c68.rows())))),
+      test::vector_of({0, 0}), ScanGrid::points(RowMatrix(c68.topRows(std::min<Index>(12, c68.rows())))),
       [&] {
         LimitOptions o;
         o.mode = LimitMode::Ml;
@@ -394,9 +388,9 @@ TEST_CASE("WH 2-D scans: contours from every mode, Fisher information near the S
   // Carlo differences between the two normalisations.
   FisherOptions fo;
   fo.luminosity = lumi;
-  const FisherInformation truth = limits.fisher_information(theta2(0, 0), fo);
+  const FisherInformation truth = limits.fisher_information(test::vector_of({0, 0}), fo);
   fo.kind = FisherKind::Score;
-  const FisherInformation score = limits.fisher_information(theta2(0, 0), fo, s.estimators());
+  const FisherInformation score = limits.fisher_information(test::vector_of({0, 0}), fo, s.estimators());
   const Index n_test = static_cast<Index>(std::llround(0.2 * s.sample.events.size()));
   const Vector test_sigma = s.sample.components.bottomRows(n_test).colwise().sum().transpose();
   const double h = 1e-3;
@@ -417,20 +411,20 @@ TEST_CASE("WH 2-D scans: contours from every mode, Fisher information near the S
   o.round_observed_count = false;
   o.refine_best_fit = false;
   const RowMatrix ml_hessian =
-      minus_hessian(limits.expected_limits(theta2(0, 0), ScanGrid::points(stencil), o, s.estimators(test_sigma)).log_likelihood);
+      minus_hessian(limits.expected_limits(test::vector_of({0, 0}), ScanGrid::points(stencil), o, s.estimators(test_sigma)).log_likelihood);
   LimitOptions ho = o;
   ho.mode = LimitMode::Histo;
   ho.observables = {"ql_cos_deltaplus", "mt_lvbb"};
   ho.template_partition = Partition::Test;
   const std::vector<double> e_cos = {-1, -0.6, -0.3, 0, 0.3, 0.6, 1}, e_mt = {0, 250, 300, 350, 400, 500, 700, 1000};
   ho.binning = {AxisBinning::fixed(e_cos), AxisBinning::fixed(e_mt)};
-  const RowMatrix histo_hessian = minus_hessian(limits.expected_limits(theta2(0, 0), ScanGrid::points(stencil), ho).log_likelihood);
+  const RowMatrix histo_hessian = minus_hessian(limits.expected_limits(test::vector_of({0, 0}), ScanGrid::points(stencil), ho).log_likelihood);
   FisherOptions fh;
   fh.kind = FisherKind::Histogram;
   fh.luminosity = lumi;
   fh.observables = ho.observables;
   fh.binning = ho.binning;
-  const FisherInformation histogram = limits.fisher_information(theta2(0, 0), fh);
+  const FisherInformation histogram = limits.fisher_information(test::vector_of({0, 0}), fh);
   MESSAGE("Fisher information at the SM: truth\n" << truth.information << "\n−Hessian of the Asimov log L (exact log r)\n" << ml_hessian
                                                   << "\nscore + rate\n" << score.information << "\nhistogram\n" << histogram.information
                                                   << "\n−Hessian of the histo Asimov log L\n" << histo_hessian);

@@ -24,12 +24,6 @@ struct Toy {
   }
 };
 
-Vector point(double a, double b) {
-  Vector v(2);
-  v << a, b;
-  return v;
-}
-
 // Events generated in `runs` runs at benchmarks 0..runs-1 (interleaved, i.e. already shuffled),
 // with a stored morphing from six benchmarks.
 MadMinerFile toy_file(Index n, Toy& toy, int runs = 1, std::uint64_t seed = 3) {
@@ -47,7 +41,7 @@ MadMinerFile toy_file(Index n, Toy& toy, int runs = 1, std::uint64_t seed = 3) {
   MadMinerFile file;
   Setup& setup = file.setup;
   setup.parameters = ParameterSpace({Parameter{"cHWtil", "SMEFTcpv", 4, 2, -2, 2, ""}, Parameter{"cHW", "SMEFT", 7, 2, -2, 2, ""}});
-  const std::vector<Vector> points = {point(0, 0), point(1, 0), point(-1, 0), point(0, 1), point(0, -1), point(1, 1)};
+  const std::vector<Vector> points = {test::vector_of({0, 0}), test::vector_of({1, 0}), test::vector_of({-1, 0}), test::vector_of({0, 1}), test::vector_of({0, -1}), test::vector_of({1, 1})};
   for (std::size_t b = 0; b < points.size(); ++b)
     setup.benchmarks.push_back({b == 0 ? "sm" : "b" + std::to_string(b), points[b], false, b == 0});
   RowMatrix benchmark_points(6, 2);
@@ -106,7 +100,7 @@ TEST_CASE("Draws follow the clipped morphed weights, near and far from the SM") 
   Toy toy;
   const Index n = 2000;
   Sampler sampler(toy_file(n, toy));
-  for (const Vector& theta : {point(0, 0), point(0.7, -0.4), point(2.0, 1.5), point(-6.0, 4.0)}) {
+  for (const Vector& theta : {test::vector_of({0, 0}), test::vector_of({0.7, -0.4}), test::vector_of({2.0, 1.5}), test::vector_of({-6.0, 4.0})}) {
     CAPTURE(theta.transpose());
     Vector p(n);
     double negative = 0, total_abs = 0;
@@ -143,7 +137,7 @@ TEST_CASE("Joint ratio and score equal direct sums and finite differences of the
 
   ParameterPrior flat{ParameterPrior::Kind::Flat, -1.0, 1.0};
   const SamplingResult result =
-      sampler.more_ratios(ThetaSpec::random(20, {flat, flat}), ThetaSpec::point(point(0.2, 0.1)), all_events(2000));
+      sampler.more_ratios(ThetaSpec::random(20, {flat, flat}), ThetaSpec::point(test::vector_of({0.2, 0.1})), all_events(2000));
   const AugmentedSamples& s = result.samples;
   REQUIRE(s.size() == 2000);
   CHECK(s.y.sum() == 1000);
@@ -230,7 +224,7 @@ TEST_CASE("Cross sections equal the direct weighted sums, with partition correct
   // The train partition (first 600 events) scaled by 1000/600 estimates the same σ.
   const auto [train_sigma, _] = sampler.cross_sections(thetas, Partition::Train);
   double direct_train = 0;
-  for (Index i = 0; i < 600; ++i) direct_train += toy.weight(i, point(0, 0));
+  for (Index i = 0; i < 600; ++i) direct_train += toy.weight(i, test::vector_of({0, 0}));
   CHECK(train_sigma(0) == doctest::Approx(direct_train * 1000.0 / 600.0).epsilon(1e-12));
 }
 
@@ -277,16 +271,16 @@ TEST_CASE("Several generation runs: k-factors, closest benchmark, unshuffled fil
   MadMinerFile file = toy_file(n, toy, 3);
   Sampler sampler(file);
   // With k-factors 1/3 on weights scaled by 3, σ is the single-sample sum.
-  const auto [sigma, _] = sampler.cross_sections(RowMatrix(point(0.4, 0.4).transpose()));
+  const auto [sigma, _] = sampler.cross_sections(RowMatrix(test::vector_of({0.4, 0.4}).transpose()));
   double direct = 0;
-  for (Index i = 0; i < n; ++i) direct += toy.weight(i, point(0.4, 0.4));
+  for (Index i = 0; i < n; ++i) direct += toy.weight(i, test::vector_of({0.4, 0.4}));
   CHECK(sigma(0) == doctest::Approx(direct).epsilon(1e-12));
 
   // Closest benchmark to (0.9, 0.1) among the runs at sm, b1, b2 is b1 = (1, 0): every sample comes
   // from the events of run 1.
   SamplerOptions options = all_events(3000);
   options.sample_only_from_closest_benchmark = true;
-  const auto samples = sampler.plain(ThetaSpec::point(point(0.9, 0.1)), options).samples;
+  const auto samples = sampler.plain(ThetaSpec::point(test::vector_of({0.9, 0.1})), options).samples;
   for (Index k = 0; k < samples.size(); ++k) REQUIRE(static_cast<Index>(samples.x(k, 0)) % 3 == 1);
 
   // A file ordered by run: the test partition holds no event of run 0.
@@ -308,7 +302,7 @@ TEST_CASE("Trimmed sampling and bad input") {
   Sampler sampler(toy_file(1000, toy));
   SamplerOptions options = all_events(20000);
   options.n_eff_forced = 900;  // ignore events with p > 1/900
-  const Vector theta = point(1.5, 1.0);
+  const Vector theta = test::vector_of({1.5, 1.0});
   double positive = 0;
   for (Index i = 0; i < 1000; ++i) positive += std::max(toy.weight(i, theta), 0.0);
   const auto [sigma, _] = sampler.cross_sections(RowMatrix(theta.transpose()));
@@ -458,9 +452,9 @@ TEST_CASE("Density samples, benchmark lists and point lists: θ per sample, scor
   // A list of benchmarks: each benchmark's values as θ, the samples split evenly (7 = 3 + 2 + 2).
   const SamplingResult listed = sampler.plain(ThetaSpec::benchmark_list({"sm", "b1", "b3"}), all_events(7, 9));
   REQUIRE(listed.reports.size() == 3);
-  CHECK(listed.reports[0].theta == point(0, 0));
-  CHECK(listed.reports[1].theta == point(1, 0));
-  CHECK(listed.reports[2].theta == point(0, 1));
+  CHECK(listed.reports[0].theta == test::vector_of({0, 0}));
+  CHECK(listed.reports[1].theta == test::vector_of({1, 0}));
+  CHECK(listed.reports[2].theta == test::vector_of({0, 1}));
   CHECK(listed.reports[0].n_samples == 3);
   CHECK(listed.reports[2].n_samples == 2);
   std::map<std::pair<double, double>, int> count;
@@ -474,9 +468,9 @@ TEST_CASE("Density samples, benchmark lists and point lists: θ per sample, scor
   points << 0.25, -0.5, -1.5, 0.75;
   const SamplingResult at_points = sampler.local(ThetaSpec::point_list(points), all_events(400, 10));
   REQUIRE(at_points.reports.size() == 2);
-  CHECK(at_points.reports[1].theta == point(-1.5, 0.75));
+  CHECK(at_points.reports[1].theta == test::vector_of({-1.5, 0.75}));
   double sigma_direct = 0;
-  for (Index i = 0; i < n; ++i) sigma_direct += toy.weight(i, point(-1.5, 0.75));
+  for (Index i = 0; i < n; ++i) sigma_direct += toy.weight(i, test::vector_of({-1.5, 0.75}));
   CHECK(at_points.reports[1].cross_section == doctest::Approx(sigma_direct).epsilon(1e-12));
   CHECK_THROWS_WITH_AS(sampler.plain(ThetaSpec::benchmark_list({"sm", "b9"}), all_events(10)),
                        doctest::Contains("no benchmark named 'b9'"), NotFound);

@@ -15,12 +15,6 @@ using namespace sbi;
 
 namespace {
 
-Vector theta(double a, double b) {
-  Vector t(2);
-  t << a, b;
-  return t;
-}
-
 Vector theta1d(double a) { return Vector::Constant(1, a); }
 
 doctest::Contains contains(const std::string& text) { return doctest::Contains(text.c_str()); }
@@ -74,7 +68,7 @@ TEST_CASE("sbi truth on a parton-level WH file equals WHSimulator::truth bit for
   const WHSample s = sim.generate(1500, 12);
   const auto path = test::temp_path("truth_wh_events.h5");
   write_wh_events(path, s);
-  const Vector t0 = theta(0.4, -0.3), t1 = theta(-0.2, 0.1);
+  const Vector t0 = test::vector_of({0.4, -0.3}), t1 = test::vector_of({-0.2, 0.1});
   const TruthTable table = truth_from_file(path, {t0, t1});
   const WHTruth direct = sim.truth(s, t0, t1);
   REQUIRE(table.size() == 1500);
@@ -134,25 +128,25 @@ TEST_CASE("WH truth refuses detector-level samples and files, foreign files, reo
   det.parton_level = false;
   const WHSample detector = WHSimulator(det).generate(300, 15);
   // The sample's own generation options decide, not the simulator's (the gap the audit found).
-  CHECK_THROWS_WITH_AS((void)WHSimulator(parton_options()).truth(detector, theta(0, 0), theta(0.1, 0)),
+  CHECK_THROWS_WITH_AS((void)WHSimulator(parton_options()).truth(detector, test::vector_of({0, 0}), test::vector_of({0.1, 0})),
                        doctest::Contains("generated at detector level"), InvalidArgument);
   const WHSample parton = WHSimulator(parton_options()).generate(300, 16);
-  CHECK_NOTHROW((void)WHSimulator(det).truth(parton, theta(0, 0), theta(0.1, 0)));  // same physics, other detector
+  CHECK_NOTHROW((void)WHSimulator(det).truth(parton, test::vector_of({0, 0}), test::vector_of({0.1, 0})));  // same physics, other detector
   WHOptions heavier = parton_options();
   heavier.m_w = 81.0;
-  CHECK_THROWS_WITH_AS((void)WHSimulator(heavier).truth(parton, theta(0, 0), theta(0.1, 0)),
+  CHECK_THROWS_WITH_AS((void)WHSimulator(heavier).truth(parton, test::vector_of({0, 0}), test::vector_of({0.1, 0})),
                        doctest::Contains("m_w = 80.387 in the sample, 81 in the simulator"), InvalidArgument);
 
   const auto det_path = test::temp_path("truth_wh_detector.h5");
   write_wh_events(det_path, detector);
   CHECK(read_wh_events(det_path).events.size() == 300);  // readable, for other uses
-  CHECK_THROWS_WITH_AS((void)truth_from_file(det_path, {theta(0, 0), std::nullopt}),
+  CHECK_THROWS_WITH_AS((void)truth_from_file(det_path, {test::vector_of({0, 0}), std::nullopt}),
                        contains(fmt::format("'{}' holds detector-level events", det_path.string())), InvalidArgument);
 
   // A MadMiner file without sbi's datasets (e.g. rewritten by MadMiner).
   const auto plain_path = test::temp_path("truth_wh_plain.h5");
   write_madminer_file(plain_path, MadMinerFile{parton.setup, parton.events, std::nullopt, {}});
-  CHECK_THROWS_WITH_AS((void)truth_from_file(plain_path, {theta(0, 0), std::nullopt}),
+  CHECK_THROWS_WITH_AS((void)truth_from_file(plain_path, {test::vector_of({0, 0}), std::nullopt}),
                        contains(fmt::format("'{}': has no dataset sbi_wh/momenta", plain_path.string())), FormatError);
 
   // Events reordered by a tool that kept sbi's datasets as they were.
@@ -179,10 +173,10 @@ TEST_CASE("WH truth refuses detector-level samples and files, foreign files, reo
                        contains(fmt::format("'{}': --theta has 1 value; the file has 2 parameters (c_HWtil, c_HW)",
                                                      good_path.string())),
                        InvalidArgument);
-  CHECK_THROWS_WITH_AS((void)truth_from_file(good_path, {theta(0, 0), Vector::Zero(3)}),
+  CHECK_THROWS_WITH_AS((void)truth_from_file(good_path, {test::vector_of({0, 0}), Vector::Zero(3)}),
                        doctest::Contains("--theta1 has 3 values"), InvalidArgument);
   CHECK_THROWS_WITH_AS((void)truth_from_file(good_path, {}), doctest::Contains("needs --theta with 2 values"), InvalidArgument);
-  CHECK_THROWS_AS((void)truth_from_file(test::temp_path("truth_no_such_file.h5"), {theta(0, 0), std::nullopt}), FileNotFound);
+  CHECK_THROWS_AS((void)truth_from_file(test::temp_path("truth_no_such_file.h5"), {test::vector_of({0, 0}), std::nullopt}), FileNotFound);
 }
 
 TEST_CASE("sbi truth on Galton samples equals GaltonBoard::exact bit for bit, at a given θ or each sample's own") {
@@ -252,7 +246,7 @@ TEST_CASE("Galton truth errors name the file, the sample and the value") {
   AugmentedSamples s = galton_local_samples(board, 0.1, 20, 8);
   const auto path = test::temp_path("truth_galton_errors.h5");
   write_samples(path, s);
-  CHECK_THROWS_WITH_AS((void)truth_from_file(path, {theta(0, 0), std::nullopt}),
+  CHECK_THROWS_WITH_AS((void)truth_from_file(path, {test::vector_of({0, 0}), std::nullopt}),
                        contains(fmt::format("'{}': --theta has 2 values; the file has 1 parameter (theta)", path.string())),
                        InvalidArgument);
   s.x(4, 0) = 40;
@@ -280,7 +274,7 @@ TEST_CASE("sbi generate wh --benchmarks: weights at a set-up file's benchmarks, 
   setup.benchmarks = WHSimulator::default_benchmarks();
   Benchmark extra;
   extra.name = "extra";
-  extra.values = theta(0.3, 0.3);
+  extra.values = test::vector_of({0.3, 0.3});
   setup.benchmarks.insert(setup.benchmarks.begin(), extra);  // the SM is no longer first
   const auto setup_path = test::temp_path("truth_wh_benchmarks.h5");
   write_madminer_file(setup_path, MadMinerFile{setup, std::nullopt, std::nullopt, {}});
@@ -305,7 +299,7 @@ TEST_CASE("sbi generate wh --benchmarks: weights at a set-up file's benchmarks, 
   }
   CHECK(worst < 1e-14);
   // Unweighted at the sampling benchmark: Σ weights there = σ(SM) from the components.
-  CHECK(s.events.weights.col(1).sum() == doctest::Approx(WHSimulator::cross_section(s, theta(0, 0))).epsilon(1e-10));
+  CHECK(s.events.weights.col(1).sum() == doctest::Approx(WHSimulator::cross_section(s, test::vector_of({0, 0}))).epsilon(1e-10));
 
   // Background from the run options, split evenly, shuffled in.
   run.background = 5;

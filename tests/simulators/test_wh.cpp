@@ -35,12 +35,6 @@ Index column(const std::string& name) {
   return std::find(names.begin(), names.end(), name) - names.begin();
 }
 
-Vector theta(double a, double b) {
-  Vector t(2);
-  t << a, b;
-  return t;
-}
-
 // Lorentz transformation of every momentum of an event.
 template <typename F>
 WHPartonEvent transform(WHPartonEvent ev, F&& f) {
@@ -132,7 +126,7 @@ TEST_CASE("WH options: defaults valid, bad fields named") {
   const WHSimulator sim;
   CHECK_THROWS_AS((void)sim.generate(10, 1, {}, 6), InvalidArgument);
   CHECK(sim.kappa() == doctest::Approx(0.0606241).epsilon(1e-5));
-  const auto a = sim.couplings(theta(1.0, 0.5));
+  const auto a = sim.couplings(test::vector_of({1.0, 0.5}));
   CHECK(a[0] == 1.0);
   CHECK(a[1] == doctest::Approx(-0.5 * sim.kappa()));
   CHECK(a[2] == doctest::Approx(-sim.kappa()));
@@ -176,7 +170,7 @@ TEST_CASE("WH amplitudes: helicity amplitudes equal an independent Dirac-trace e
   double worst = 0.0;
   for (Index i = 0; i < s.events.size(); ++i) {
     const WHPartonEvent ev = event_from_sample(s, i);
-    const Vector th = theta(u(rng), u(rng));
+    const Vector th = test::vector_of({u(rng), u(rng)});
     const auto a = sim.couplings(th);
     for (bool beam1 : {true, false}) {
       const P4& q = beam1 ? ev.parton1 : ev.parton2;
@@ -219,7 +213,7 @@ TEST_CASE("WH |M|² is Lorentz invariant (beam boosts, azimuthal rotations, tran
       const double y = 0.4, ch = std::cosh(y), sh = std::sinh(y);
       return P4{ch * p[0] + sh * p[1], sh * p[0] + ch * p[1], p[2], p[3]};
     };
-    for (const Vector& th : {theta(0, 0), theta(1.0, 0), theta(0, 1.0), theta(-0.7, 0.4)}) {
+    for (const Vector& th : {test::vector_of({0, 0}), test::vector_of({1.0, 0}), test::vector_of({0, 1.0}), test::vector_of({-0.7, 0.4})}) {
       const double ref = sim.matrix_element_squared(ev, th, true);
       for (const WHPartonEvent& moved : {transform(ev, boost_z), transform(ev, rotate), transform(ev, boost_x)}) {
         // matrix_element_squared takes parton1/parton2 as the incoming momenta whatever their direction.
@@ -227,7 +221,7 @@ TEST_CASE("WH |M|² is Lorentz invariant (beam boosts, azimuthal rotations, tran
       }
     }
     // Exact quadratic structure: |M|²(θ) along a line is a parabola (third differences vanish).
-    const auto m = [&](double t) { return sim.matrix_element_squared(ev, theta(0.3 * t, -0.2 + 0.5 * t), false); };
+    const auto m = [&](double t) { return sim.matrix_element_squared(ev, test::vector_of({0.3 * t, -0.2 + 0.5 * t}), false); };
     const double third = m(3) - 3 * m(2) + 3 * m(1) - m(0);
     worst_quad = std::max(worst_quad, std::abs(third) / m(0));
   }
@@ -247,7 +241,7 @@ TEST_CASE("WH SM cross section against the published LO σ(pp → W±H) at 13 Te
   o.warmup = 1000;
   const WHSimulator sim(o);
   const WHSample s = sim.generate(200000, 21);
-  const double sigma = WHSimulator::cross_section(s, theta(0, 0));
+  const double sigma = WHSimulator::cross_section(s, test::vector_of({0, 0}));
   const double br_lnu = o.g_fermi * std::pow(o.m_w, 3) / (6 * std::sqrt(2.0) * std::numbers::pi) / o.gamma_w;
   const double sigma_wh = sigma / (br_lnu * o.lepton_flavours * o.br_h_bb);
   // Monte Carlo error from the weights.
@@ -259,9 +253,9 @@ TEST_CASE("WH SM cross section against the published LO σ(pp → W±H) at 13 Te
   CHECK(sigma_wh == doctest::Approx(1.195).epsilon(0.30));
   CHECK(err < 0.01 * sigma);
   // The rate grows with c_HW (DESIGN.md §4: destructive a2 interference flips with the sign).
-  CHECK(WHSimulator::cross_section(s, theta(0, 0.5)) > sigma);
-  CHECK(WHSimulator::cross_section(s, theta(0, -0.2)) < sigma);
-  CHECK(WHSimulator::cross_section(s, theta(0.5, 0)) > sigma);
+  CHECK(WHSimulator::cross_section(s, test::vector_of({0, 0.5})) > sigma);
+  CHECK(WHSimulator::cross_section(s, test::vector_of({0, -0.2})) < sigma);
+  CHECK(WHSimulator::cross_section(s, test::vector_of({0.5, 0})) > sigma);
 }
 
 TEST_CASE("WH detector-level sample: set-up, validation, morphing closure to 1e-10, speed, determinism") {
@@ -280,15 +274,15 @@ TEST_CASE("WH detector-level sample: set-up, validation, morphing closure to 1e-
   REQUIRE(s.setup.morphing.has_value());
   const double sigma_sm = s.events.weights.col(0).sum();
   MESSAGE("σ_SM after cuts (detector level) = " << sigma_sm << " pb; from the integrated components "
-                                                 << WHSimulator::cross_section(s, theta(0, 0)) << " pb");
-  CHECK(sigma_sm == doctest::Approx(WHSimulator::cross_section(s, theta(0, 0))).epsilon(1e-10));
+                                                 << WHSimulator::cross_section(s, test::vector_of({0, 0})) << " pb");
+  CHECK(sigma_sm == doctest::Approx(WHSimulator::cross_section(s, test::vector_of({0, 0}))).epsilon(1e-10));
   // Morphing closure: w_i(θ) = Σ_b w_b(θ) w_ib with w(θ) = Mᵀ φ_MadMiner(θ) against φ(θ)·D_i.
   const StoredMorphing& m = *s.setup.morphing;
   std::mt19937_64 rng(9);
   std::uniform_real_distribution<double> u(-2, 2);
   double worst = 0.0;
   for (int k = 0; k < 20; ++k) {
-    const Vector th = theta(u(rng), u(rng));
+    const Vector th = test::vector_of({u(rng), u(rng)});
     Vector phi_mm(6);
     for (Index c = 0; c < 6; ++c)
       phi_mm(c) = std::pow(th(0), static_cast<double>(m.components(c, 0))) * std::pow(th(1), static_cast<double>(m.components(c, 1)));
@@ -389,7 +383,7 @@ TEST_CASE("WH unweighting maximum: the events above it are few, carry little of 
   CHECK(strict.overweight < 20);
   CHECK(strict.candidates > s.candidates);
   // The unweighted sample's σ is the integrated one (no bias from the heavier events).
-  CHECK(sigma == doctest::Approx(WHSimulator::cross_section(s, theta(0, 0))).epsilon(1e-10));
+  CHECK(sigma == doctest::Approx(WHSimulator::cross_section(s, test::vector_of({0, 0}))).epsilon(1e-10));
   WHOptions bad;
   bad.max_weight_excess = 0.2;
   CHECK_THROWS_WITH_AS(bad.validate(), doctest::Contains("WHOptions.max_weight_excess = 0.2"), InvalidArgument);
@@ -442,7 +436,7 @@ TEST_CASE("WH CP structure: the linear c_HWtil term vanishes in the rate and CP-
     }
     const auto asym = [&](double c) {
       double num = 0, den = 0;
-      const auto phi = wh_monomials(theta(c, 0));
+      const auto phi = wh_monomials(test::vector_of({c, 0}));
       for (Index i = 0; i < n; ++i) {
         if (charge != 0 && s.events.observations(i, ql) != charge) continue;
         double w = 0;
@@ -467,7 +461,7 @@ TEST_CASE("WH parton-level truth: exact r(x|θ0,θ1), t(x|θ), consistent with t
   o.warmup = 200000;
   const WHSimulator sim(o);
   const WHSample s = sim.generate(20000, 31);
-  const Vector sm = theta(0, 0), bsm = theta(0.6, -0.4);
+  const Vector sm = test::vector_of({0, 0}), bsm = test::vector_of({0.6, -0.4});
   const WHTruth truth = sim.truth(s, bsm, sm);
   // Joint log ratio from the weights (x = z at parton level: the same up to a constant, σ(θ) from
   // the sample instead of the integrated components).
@@ -493,7 +487,7 @@ TEST_CASE("WH parton-level truth: exact r(x|θ0,θ1), t(x|θ), consistent with t
   }
   // The truth's score is the θ-derivative of its log p.
   const double h = 1e-6;
-  const WHTruth up = sim.truth(s, theta(h, 0), sm), down = sim.truth(s, theta(-h, 0), sm);
+  const WHTruth up = sim.truth(s, test::vector_of({h, 0}), sm), down = sim.truth(s, test::vector_of({-h, 0}), sm);
   for (Index i = 0; i < 20; ++i)
     CHECK(test::close(at_sm.t(i, 0), (up.log_p(i) - down.log_p(i)) / (2 * h), 1e-5, 1e-6));
   // The sample's generation options decide whether the truth applies, not the simulator's: a

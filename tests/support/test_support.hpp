@@ -10,10 +10,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
 namespace sbi::test {
+
+/// A vector from its entries: vector_of({0.3, -0.2}).
+inline Eigen::VectorXd vector_of(std::initializer_list<double> values) {
+  return Eigen::Map<const Eigen::VectorXd>(values.begin(), static_cast<Eigen::Index>(values.size()));
+}
 
 /// Directory of the shared real inputs (../shared/data), or nullopt with a message when this
 /// checkout has none (a user's clone). Environment variable SBI_SHARED_DATA overrides.
