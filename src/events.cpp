@@ -79,12 +79,24 @@ void Events::validate(const Setup& setup, const std::string& where) const {
   }
 }
 
-void shuffle(Events& events, std::uint64_t seed) {
-  const Index n = events.size();
-  std::vector<Index> order(static_cast<std::size_t>(n));
+std::vector<Index> shuffle_order(Index n, std::uint64_t seed) {
+  std::vector<Index> order(static_cast<std::size_t>(std::max<Index>(n, 0)));
   std::iota(order.begin(), order.end(), Index{0});
   std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
+  auto below = [&rng](std::uint64_t bound) {
+    const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound: draws below it are rejected
+    while (true) {
+      const std::uint64_t r = rng();
+      if (r >= threshold) return r % bound;
+    }
+  };
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(i)]);
+  return order;
+}
+
+void shuffle(Events& events, std::uint64_t seed) {
+  const Index n = events.size();
+  const std::vector<Index> order = shuffle_order(n, seed);
   auto permute_rows = [&](auto& m) {
     if (m.rows() != n) return;
     auto shuffled = m;

@@ -63,7 +63,13 @@ struct Events {
   }
 };
 
-/// Shuffles the events (all per-event arrays alike) with a seeded Fisher–Yates permutation. The
+/// A seeded uniform permutation of 0 … n−1: Fisher–Yates with std::mt19937_64 (whose output the
+/// standard fixes) and unbiased bounded draws by rejection (not std::uniform_int_distribution or
+/// std::shuffle, whose algorithms each standard library chooses), so it is the same on every
+/// platform. Row i of a shuffled array is row order[i] of the original.
+std::vector<Index> shuffle_order(Index n, std::uint64_t seed);
+
+/// Shuffles the events (all per-event arrays alike) with shuffle_order(size(), seed). The
 /// sampler's partitions are contiguous slices of the file order, so files assembled from several
 /// runs (signal benchmarks, backgrounds) must be shuffled once before sampling.
 void shuffle(Events& events, std::uint64_t seed);

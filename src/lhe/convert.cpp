@@ -6,7 +6,6 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <random>
 
 #include "sbi/error.hpp"
 #include "sbi/lhe.hpp"
@@ -203,28 +202,18 @@ MadMinerFile convert(const Setup& setup, const std::vector<LheSample>& samples, 
   }
 
   const auto n = static_cast<Index>(sampling.size());
-  std::vector<std::size_t> order(sampling.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::vector<Index> order(sampling.size());
   if (options.shuffle) {
-    // Fisher–Yates with std::mt19937_64 (whose output the standard fixes) and an unbiased bounded
-    // draw by rejection — not std::uniform_int_distribution, whose algorithm each standard library
-    // chooses — so the order is the same on every platform.
-    std::mt19937_64 rng(options.seed);
-    auto below = [&rng](std::uint64_t bound) {
-      const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound: draws below it are rejected
-      while (true) {
-        const std::uint64_t r = rng();
-        if (r >= threshold) return r % bound;
-      }
-    };
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[below(i)]);
+    order = shuffle_order(n, options.seed);
+  } else {
+    std::iota(order.begin(), order.end(), Index{0});
   }
   Events events;
   events.observations.resize(n, static_cast<Index>(n_o));
   events.weights.resize(n, static_cast<Index>(n_b));
   events.sampling_benchmarks.resize(n);
   for (Index i = 0; i < n; ++i) {
-    const std::size_t src = order[static_cast<std::size_t>(i)];
+    const auto src = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);
     for (std::size_t o = 0; o < n_o; ++o) events.observations(i, static_cast<Index>(o)) = observations[src * n_o + o];
     for (std::size_t b = 0; b < n_b; ++b) events.weights(i, static_cast<Index>(b)) = weights[src * n_b + b];
     events.sampling_benchmarks(i) = sampling[src];

@@ -1114,14 +1114,11 @@ void shuffle(WHSample& sample, std::uint64_t seed) {
   if (sample.components.rows() != n || sample.momenta.rows() != n)
     throw InvalidArgument(fmt::format("shuffle(WHSample): {} events but {} component and {} momentum rows", n,
                                       sample.components.rows(), sample.momenta.rows()));
-  // The permutation sbi::shuffle(Events&, seed) applies, read off an index column.
-  Events order;
-  order.observations = RowMatrix(n, 1);
-  for (Index i = 0; i < n; ++i) order.observations(i, 0) = static_cast<double>(i);
-  shuffle(order, seed);
+  // The permutation sbi::shuffle(Events&, seed) applies.
+  const std::vector<Index> order = shuffle_order(n, seed);
   auto permute = [&](RowMatrix& m) {
     RowMatrix out(m.rows(), m.cols());
-    for (Index i = 0; i < n; ++i) out.row(i) = m.row(static_cast<Index>(order.observations(i, 0)));
+    for (Index i = 0; i < n; ++i) out.row(i) = m.row(order[static_cast<std::size_t>(i)]);
     m.swap(out);
   };
   permute(sample.components);
